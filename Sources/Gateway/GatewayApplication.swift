@@ -1,0 +1,77 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import MessengerCore
+import NewAPI
+import PostgresNIO
+import ServiceLifecycle
+
+/// The composition root: reads nothing itself, builds every service and controller from the
+/// configuration, and returns the application with its long-running services attached.
+enum GatewayApplication {
+    static func build(
+        configuration: GatewayConfiguration,
+        migrations: [SchemaMigration],
+        logger: Logger
+    ) async throws -> some ApplicationProtocol {
+        let database = PostgresClient(settings: configuration.database, logger: logger)
+        let redis = configuration.redis.map { RedisClient(settings: $0) }
+        let metrics = GatewayMetrics.shared
+
+        let router = Router(context: GatewayRequestContext.self)
+        // Middlewares wrap routes as they are added, so they come first. Outermost first:
+        // metrics see the final status, CORS headers land on error responses too.
+        router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
+        router.middlewares.add(CrossOriginMiddleware(appliesTo: { _ in true }))
+        router.middlewares.add(ErrorResponseMiddleware())
+
+        let probe = HealthProbe(
+            database: database, redis: redis, objectStoreEndpoint: configuration.objectStore?.endpoint, logger: logger)
+        HealthController(probe: probe).addRoutes(to: router)
+        var services: [any Service] = [database, MessagePartitionMaintenance(client: database, logger: logger)]
+        if let redis {
+            services.append(RedisLifecycle(client: redis))
+        }
+        if let metricsPort = configuration.metricsPort {
+            services.append(metricsApplication(port: metricsPort, metrics: metrics, logger: logger))
+        } else {
+            MetricsController(metrics: metrics, token: configuration.metricsToken).addRoutes(to: router)
+        }
+        MethodNotAllowedRoutes.add(to: router)
+
+        var app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            services: services,
+            logger: logger)
+        app.beforeServerStarts {
+            let applied = try await SchemaMigrationRunner(client: database, migrations: migrations, logger: logger).migrate()
+            if !applied.isEmpty {
+                logger.info("schema migrations applied", metadata: ["versions": "\(applied)"])
+            }
+            _ = try await MessagePartitionMaintenance.ensureUpcomingPartitions(client: database, logger: logger)
+        }
+        return app
+    }
+
+    /// /metrics alone, on its own loopback listener (METRICS_PORT), kept off the public port.
+    static func metricsApplication(port: Int, metrics: GatewayMetrics, logger: Logger) -> some Service {
+        let router = Router(context: BasicRequestContext.self)
+        MetricsController(metrics: metrics, token: nil).addRoutes(to: router)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
+            logger: logger)
+    }
+}
+
+/// Closes the Redis client's connections and threads when the gateway stops.
+struct RedisLifecycle: Service {
+    let client: RedisClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await client.shutdown()
+    }
+}

@@ -1,0 +1,19 @@
+import Hummingbird
+import HummingbirdWebSocket
+import NIOCore
+
+/// The one request context of the gateway: what every controller, of both API generations, sees.
+struct GatewayRequestContext: RequestContext, WebSocketRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let webSocket: WebSocketHandlerReference<Self>
+    let remoteAddress: SocketAddress?
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.webSocket = .init()
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    /// JSON bodies of the JWT API are limited to 1 MiB (jwt-api.md §1.11); uploads stream instead.
+    var maxUploadSize: Int { 1 << 20 }
+}

@@ -1,0 +1,27 @@
+import Logging
+import PostgresNIO
+
+extension PostgresClient {
+    /// A connection pool for `settings`. The pool does nothing until `run()` is called, which the
+    /// service group does for the gateway and `withRunningClient` does for one-shot commands.
+    public convenience init(settings: DatabaseSettings, logger: Logger) {
+        var configuration = PostgresClient.Configuration(
+            host: settings.host, port: settings.port, username: settings.username,
+            password: settings.password, database: settings.database, tls: .disable)
+        configuration.options.maximumConnections = settings.poolSize
+        configuration.options.minimumConnections = 0
+        configuration.options.connectionIdleTimeout = .seconds(60)
+        self.init(configuration: configuration, backgroundLogger: logger)
+    }
+
+    /// Runs `body` while the pool's background task is running, then stops the pool.
+    public func withRunningClient<Result: Sendable>(
+        _ body: @Sendable (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.run() }
+            defer { group.cancelAll() }
+            return try await body(self)
+        }
+    }
+}
