@@ -60,6 +60,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -73,22 +75,31 @@ let package = Package(
         ),
         .executableTarget(
             name: "Migrator",
-            dependencies: [
-                "MessengerCore", "CSQLite",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            dependencies: ["MessengerCore", "CSQLite"]
         ),
-        .testTarget(name: "MessengerCoreTests", dependencies: ["MessengerCore"]),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "MessengerCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "MessengerCoreTests", dependencies: ["MessengerCore", "TestSupport"]),
         .testTarget(
             name: "NewAPITests",
-            dependencies: ["NewAPI", "Gateway", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: [
+                "NewAPI", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
-        .testTarget(name: "LegacyCompatTests", dependencies: ["LegacyCompat"]),
-        .testTarget(name: "MigratorTests", dependencies: ["Migrator", "CSQLite"]),
+        .testTarget(name: "LegacyCompatTests", dependencies: ["LegacyCompat", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "MessengerCore",
+                "MessengerCore", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]

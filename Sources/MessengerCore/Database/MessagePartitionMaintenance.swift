@@ -28,8 +28,12 @@ public struct MessagePartitionMaintenance: Service {
         return 0
     }
 
+    /// Startup already ensured the partitions (after the schema migrations); this loop keeps them
+    /// ahead while the process lives.
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await gracefulShutdownAwareSleep(interval)
+            if Task.isShuttingDownGracefully || Task.isCancelled { break }
             do {
                 let created = try await Self.ensureUpcomingPartitions(client: client, logger: logger)
                 if created > 0 {
@@ -38,7 +42,6 @@ public struct MessagePartitionMaintenance: Service {
             } catch {
                 logger.error("message partition maintenance failed", metadata: ["error": "\(String(reflecting: error))"])
             }
-            try? await gracefulShutdownAwareSleep(interval)
         }
     }
 

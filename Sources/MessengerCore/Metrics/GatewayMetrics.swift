@@ -34,15 +34,15 @@ public final class GatewayMetrics: Sendable {
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         webSocketConnectionsActive = registry.makeGauge(
-            name: "messenger_ws_connections_active", help: "Active WebSocket connections")
+            descriptor: .family("messenger_ws_connections_active", "Active WebSocket connections"))
         webSocketConnectionsTotal = registry.makeCounter(
-            name: "messenger_ws_connections_total", help: "Total WebSocket connections opened")
+            descriptor: .family("messenger_ws_connections_total", "Total WebSocket connections opened"))
         messagesSent = registry.makeCounter(
-            name: "messenger_messages_sent_total", help: "Messages stored and published, through any API")
+            descriptor: .family("messenger_messages_sent_total", "Messages stored and published, through any API"))
         redisPublishFailures = registry.makeCounter(
-            name: "messenger_redis_publish_failures_total", help: "Message events that could not be published to Redis")
+            descriptor: .family("messenger_redis_publish_failures_total", "Message events that could not be published to Redis"))
         rateLimited = registry.makeCounter(
-            name: "messenger_rate_limited_total", help: "Requests refused by a rate limit")
+            descriptor: .family("messenger_rate_limited_total", "Requests refused by a rate limit"))
     }
 
     /// Counts one completed HTTP request. `path` must be a route template or `unmatched`, never a raw
@@ -52,9 +52,7 @@ public final class GatewayMetrics: Sendable {
             let key = RequestKey(method: method, path: path, status: status)
             if let counter = counters[key] { return counter }
             let counter = registry.makeCounter(
-                name: "messenger_http_requests_total",
-                labels: [("method", method), ("path", path), ("status", String(status))],
-                help: "Total HTTP requests")
+                descriptor: .family("messenger_http_requests_total", "Total HTTP requests"), labels: [("method", method), ("path", path), ("status", String(status))])
             counters[key] = counter
             return counter
         }
@@ -63,10 +61,7 @@ public final class GatewayMetrics: Sendable {
             let key = RouteKey(method: method, path: path)
             if let histogram = histograms[key] { return histogram }
             let histogram = registry.makeDurationHistogram(
-                name: "messenger_http_request_duration_seconds",
-                labels: [("method", method), ("path", path)],
-                buckets: Self.latencyBuckets,
-                help: "HTTP request latency")
+                descriptor: .family("messenger_http_request_duration_seconds", "HTTP request latency"), labels: [("method", method), ("path", path)], buckets: Self.latencyBuckets)
             histograms[key] = histogram
             return histogram
         }
@@ -78,8 +73,7 @@ public final class GatewayMetrics: Sendable {
         let counter = dependencyErrorCounters.withLock { counters in
             if let counter = counters[dependency] { return counter }
             let counter = registry.makeCounter(
-                name: "messenger_dependency_errors_total", labels: [("dependency", dependency)],
-                help: "Failed calls to PostgreSQL, Redis or the object store")
+                descriptor: .family("messenger_dependency_errors_total", "Failed calls to PostgreSQL, Redis or the object store"), labels: [("dependency", dependency)])
             counters[dependency] = counter
             return counter
         }
@@ -89,5 +83,12 @@ public final class GatewayMetrics: Sendable {
     /// The exposition text in the layout of jwt-api.md §6.2.
     public func exposition() -> String {
         PrometheusTextLayout.apply(to: registry.emitToString())
+    }
+}
+
+extension MetricNameDescriptor {
+    /// A family named in full (the contract fixes the names, `messenger_` prefix included).
+    static func family(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 }

@@ -26,8 +26,12 @@ public struct CrossOriginMiddleware<Context: RequestContext>: RouterMiddleware {
         if request.method == .options {
             return Response(status: .noContent, headers: Self.headers)
         }
-        // Errors have already become responses further in (the gateway's error middleware).
-        var response = try await next(request, context)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
         response.headers.append(contentsOf: Self.headers)
         return response
     }

@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import MessengerCore
+import PostgresNIO
+
+/// A database of its own for one test, created on the shared test cluster and dropped afterwards,
+/// so tests can run in parallel without seeing each other's rows.
+public struct ScratchDatabase: Sendable {
+    public let settings: DatabaseSettings
+    public let name: String
+
+    public var url: String {
+        "postgres://\(settings.username):\(settings.password ?? "")@\(settings.host):\(settings.port)/\(name)"
+    }
+
+    static let logger = Logger(label: "tests")
+
+    /// Runs `body` with a new, empty database (`migrated: false`) or one with the current schema.
+    public static func with<Result: Sendable>(
+        migrated: Bool = true,
+        _ body: @Sendable (ScratchDatabase, PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        let admin = try TestEnvironment.databaseSettings()
+        let name = "t_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(20).lowercased())"
+        let template = migrated ? try await MigratedTemplate.shared.name() : "template0"
+        try await execute("CREATE DATABASE \(name) TEMPLATE \(template)", on: admin)
+        var settings = admin
+        settings.database = name
+        let database = ScratchDatabase(settings: settings, name: name)
+        let client = PostgresClient(settings: settings, logger: logger)
+        do {
+            let result = try await client.withRunningClient { try await body(database, $0) }
+            try await drop(name, on: admin)
+            return result
+        } catch {
+            try? await drop(name, on: admin)
+            throw error
+        }
+    }
+
+    static func drop(_ name: String, on admin: DatabaseSettings) async throws {
+        try await execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: admin)
+    }
+
+    static func execute(_ sql: String, on settings: DatabaseSettings) async throws {
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(
+                host: settings.host, port: settings.port, username: settings.username,
+                password: settings.password, database: settings.database, tls: .disable),
+            id: 1, logger: logger)
+        defer { Task { try? await connection.close() } }
+        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+    }
+}
+
+/// A template database with the schema applied once per test process; scratch databases copy it,
+/// which is much faster than migrating each one.
+actor MigratedTemplate {
+    static let shared = MigratedTemplate()
+    private var created: Task<String, any Error>?
+
+    func name() async throws -> String {
+        if let created { return try await created.value }
+        let task = Task<String, any Error> {
+            let admin = try TestEnvironment.databaseSettings()
+            try await MigratedTemplate.dropStaleTemplates(on: admin)
+            let name = "tmpl_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
+            try await ScratchDatabase.execute("CREATE DATABASE \(name) TEMPLATE template0", on: admin)
+            var settings = admin
+            settings.database = name
+            let client = PostgresClient(settings: settings, logger: ScratchDatabase.logger)
+            try await client.withRunningClient { client in
+                let migrations = try SchemaMigration.load(from: TestEnvironment.migrationsDirectory)
+                try await SchemaMigrationRunner(client: client, migrations: migrations, logger: ScratchDatabase.logger).migrate()
+                _ = try await MessagePartitionMaintenance.ensureUpcomingPartitions(client: client, logger: ScratchDatabase.logger)
+            }
+            return name
+        }
+        created = task
+        return try await task.value
+    }
+
+    /// Templates of earlier test processes: one process's run owns the cluster at a time.
+    static func dropStaleTemplates(on admin: DatabaseSettings) async throws {
+        let client = PostgresClient(settings: admin, logger: ScratchDatabase.logger)
+        let stale = try await client.withRunningClient { client in
+            var names: [String] = []
+            let rows = try await client.query("SELECT datname FROM pg_database WHERE datname LIKE 'tmpl\\_%' OR datname LIKE 't\\_%'", logger: ScratchDatabase.logger)
+            for try await name in rows.decode(String.self) { names.append(name) }
+            return names
+        }
+        for name in stale {
+            try await ScratchDatabase.drop(name, on: admin)
+        }
+    }
+}
