@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -17,6 +19,20 @@ enum GatewayApplication {
         let database = PostgresClient(settings: configuration.database, logger: logger)
         let redis = configuration.redis.map { RedisClient(settings: $0) }
         let metrics = GatewayMetrics.shared
+        let keyDerivation = KeyDerivationPool()
+        let core = CoreServices(
+            database: database,
+            logger: logger,
+            passwords: PasswordHasher(pool: keyDerivation),
+            tokens: await TokenService(
+                jwtSecret: configuration.secrets.jwtSecret,
+                refreshTokenHashKey: configuration.secrets.refreshTokenHashKey,
+                accessTTL: configuration.accessTokenTTL, refreshTTL: configuration.refreshTokenTTL),
+            rateLimiter: RateLimiter(enabled: configuration.rateLimitEnabled, redis: redis),
+            bus: InProcessMessageBus(),
+            objectURLs: objectURLSigner(configuration),
+            buckets: configuration.buckets,
+            limits: .init(messageMaxLength: configuration.messageMaxLength, maxFileSizeBytes: configuration.maxFileSizeMB << 20))
 
         let router = Router(context: GatewayRequestContext.self)
         // Middlewares wrap routes as they are added, so they come first. Outermost first:
@@ -28,7 +44,10 @@ enum GatewayApplication {
         let probe = HealthProbe(
             database: database, redis: redis, objectStoreEndpoint: configuration.objectStore?.endpoint, logger: logger)
         HealthController(probe: probe).addRoutes(to: router)
-        var services: [any Service] = [database, MessagePartitionMaintenance(client: database, logger: logger)]
+        NewAPIRoutes.register(on: router, core: core)
+        var services: [any Service] = [
+            database, MessagePartitionMaintenance(client: database, logger: logger), KeyDerivationLifecycle(pool: keyDerivation),
+        ]
         if let redis {
             services.append(RedisLifecycle(client: redis))
         }
@@ -55,6 +74,17 @@ enum GatewayApplication {
         return app
     }
 
+    /// Presigned S3 URLs when an object store is configured, else the gateway's own signed URLs for
+    /// the local-disk store (keyed from the JWT secret, so every node signs alike).
+    static func objectURLSigner(_ configuration: GatewayConfiguration) -> any ObjectURLSigning {
+        if let store = configuration.objectStore {
+            return ObjectURLPresigner(store: store, buckets: configuration.buckets)
+        }
+        let key = HMAC<SHA256>.authenticationCode(
+            for: Data("local-blob-urls".utf8), using: SymmetricKey(data: Data(configuration.secrets.jwtSecret.utf8)))
+        return LocalBlobURLSigner(secret: SymmetricKey(data: Data(key)), lifetimeSeconds: configuration.buckets.presignTTLSeconds)
+    }
+
     /// /metrics alone, on its own loopback listener (METRICS_PORT), kept off the public port.
     static func metricsApplication(port: Int, metrics: GatewayMetrics, logger: Logger) -> some Service {
         let router = Router(context: BasicRequestContext.self)
@@ -63,6 +93,16 @@ enum GatewayApplication {
             router: router,
             configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
             logger: logger)
+    }
+}
+
+/// Stops the password-hashing threads when the gateway stops.
+struct KeyDerivationLifecycle: Service {
+    let pool: KeyDerivationPool
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try? await pool.shutdown()
     }
 }
 

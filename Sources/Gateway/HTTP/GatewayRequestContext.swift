@@ -1,9 +1,10 @@
 import Hummingbird
 import HummingbirdWebSocket
+import NewAPI
 import NIOCore
 
 /// The one request context of the gateway: what every controller, of both API generations, sees.
-struct GatewayRequestContext: RequestContext, WebSocketRequestContext {
+struct GatewayRequestContext: RequestContext, WebSocketRequestContext, NewAPIRequestContext {
     var coreContext: CoreRequestContextStorage
     let webSocket: WebSocketHandlerReference<Self>
     let remoteAddress: SocketAddress?
@@ -13,6 +14,8 @@ struct GatewayRequestContext: RequestContext, WebSocketRequestContext {
         self.webSocket = .init()
         self.remoteAddress = source.channel.remoteAddress
     }
+
+    var clientIP: String { remoteAddress?.ipAddress ?? "unknown" }
 
     /// JSON bodies of the JWT API are limited to 1 MiB (jwt-api.md §1.11); uploads stream instead.
     var maxUploadSize: Int { 1 << 20 }

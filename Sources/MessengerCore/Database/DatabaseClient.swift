@@ -25,3 +25,21 @@ extension PostgresClient {
         }
     }
 }
+
+extension PostgresClient {
+    /// `withTransaction`, rethrowing the body's own error (postgres-nio wraps it in
+    /// `PostgresTransactionError`), so domain errors thrown inside reach the caller as themselves.
+    public func transaction<Result>(
+        logger: Logger,
+        file: String = #file,
+        line: Int = #line,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        do {
+            return try await withTransaction(logger: logger, file: file, line: line, isolation: isolation, body)
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error.beginError ?? error.commitError ?? error
+        }
+    }
+}
