@@ -37,6 +37,7 @@ enum GatewayApplication {
         let router = Router(context: GatewayRequestContext.self)
         // Middlewares wrap routes as they are added, so they come first. Outermost first:
         // metrics see the final status, CORS headers land on error responses too.
+        router.middlewares.add(RequestIDMiddleware())
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
         router.middlewares.add(CrossOriginMiddleware(appliesTo: { _ in true }))
         router.middlewares.add(ErrorResponseMiddleware())
@@ -83,6 +84,14 @@ enum GatewayApplication {
         let key = HMAC<SHA256>.authenticationCode(
             for: Data("local-blob-urls".utf8), using: SymmetricKey(data: Data(configuration.secrets.jwtSecret.utf8)))
         return LocalBlobURLSigner(secret: SymmetricKey(data: Data(key)), lifetimeSeconds: configuration.buckets.presignTTLSeconds)
+    }
+
+    /// The S3 store when an endpoint is configured, else files under BLOB_DIR.
+    static func blobStore(_ configuration: GatewayConfiguration) -> any BlobStore {
+        if let store = configuration.objectStore {
+            return S3BlobStore(settings: store)
+        }
+        return LocalBlobStore(root: URL(fileURLWithPath: configuration.blobDirectory))
     }
 
     /// /metrics alone, on its own loopback listener (METRICS_PORT), kept off the public port.

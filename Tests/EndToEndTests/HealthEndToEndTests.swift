@@ -33,6 +33,12 @@ struct HealthEndToEndTests {
             try await GatewayProcess.with(databaseURL: database.url) { gateway in
                 let body = try await HTTPTestClient.request(gateway.baseURL + "/health/ready").object()
                 #expect(body["dependencies"] as? [String: String] == ["database": "up", "redis": "disabled", "object_store": "disabled"])
+                // Every response names its request id; a sane incoming one is kept, a hostile one replaced.
+                let traced = try await HTTPTestClient.request(gateway.baseURL + "/nope", headers: [("X-Request-ID", "proxy-42.a_b")])
+                #expect(traced.headers.first(name: "X-Request-ID") == "proxy-42.a_b")
+                let hostile = try await HTTPTestClient.request(gateway.baseURL + "/nope", headers: [("X-Request-ID", "x\" y=1")])
+                let replaced = try #require(hostile.headers.first(name: "X-Request-ID"))
+                #expect(replaced != "x\" y=1" && !replaced.isEmpty)
             }
         }
     }

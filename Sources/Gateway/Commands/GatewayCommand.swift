@@ -31,11 +31,11 @@ struct CommandEnvironment {
 
     static func load() throws -> CommandEnvironment {
         let environment = ProcessInfo.processInfo.environment
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+        LoggingSystem.bootstrap({ label, metadataProvider in
+            var handler = StreamLogHandler.standardError(label: label, metadataProvider: metadataProvider)
             handler.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             return handler
-        }
+        }, metadataProvider: RequestLogging.metadataProvider)
         let logger = Logger(label: "gateway")
         let configuration: GatewayConfiguration
         do {

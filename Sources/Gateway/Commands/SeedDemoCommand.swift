@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MessengerCore
 import PostgresNIO
 
@@ -13,8 +14,15 @@ struct SeedDemoCommand: AsyncParsableCommand {
         let outcome = try await client.withRunningClient { client in
             try await SchemaMigrationRunner(client: client, migrations: environment.migrations, logger: environment.logger).migrate()
             _ = try await MessagePartitionMaintenance.ensureUpcomingPartitions(client: client, logger: environment.logger)
-            let hasher = PasswordHasher(pool: KeyDerivationPool())
-            return try await DemoSeeder(client: client, hasher: hasher, buckets: environment.configuration.buckets, logger: environment.logger).seedIfEmpty()
+            let pool = KeyDerivationPool()
+            defer { Task { try? await pool.shutdown() } }
+            let configuration = environment.configuration
+            return try await DemoSeeder(
+                client: client, hasher: PasswordHasher(pool: pool), buckets: configuration.buckets,
+                blobs: GatewayApplication.blobStore(configuration),
+                stickerDirectory: URL(fileURLWithPath: configuration.staticDirectory).appendingPathComponent("stickers"),
+                logger: environment.logger
+            ).seedIfEmpty()
         }
         print(outcome.description)
     }

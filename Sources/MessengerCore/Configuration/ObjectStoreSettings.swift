@@ -8,6 +8,13 @@ public struct ObjectStoreSettings: Sendable, Equatable {
     public var secretKey: String
     public var region: String
 
+    public init(endpoint: String, accessKey: String, secretKey: String, region: String = "us-east-1") {
+        self.endpoint = endpoint
+        self.accessKey = accessKey
+        self.secretKey = secretKey
+        self.region = region
+    }
+
     /// `host:port` of the endpoint: what presigned URLs are signed for (jwt-api.md §1.9).
     public var hostAndPort: String {
         var rest = Substring(endpoint)

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -22,6 +23,11 @@ public struct DemoSeeder: Sendable {
     /// The project's own sticker images under static/stickers/, stored in the stickers bucket.
     public static let stickerLabels = ["grin", "lol", "heart", "like", "party", "cry", "cool", "fire"]
 
+    private func hasUsers() async throws -> Bool {
+        let rows = try await client.query("SELECT EXISTS (SELECT 1 FROM users)", logger: logger)
+        return try await rows.decode(Bool.self).first(where: { _ in true }) ?? false
+    }
+
     public static func stickerObjectKey(index: Int) -> String {
         "stickers/s\(index < 9 ? "0" : "")\(index + 1).svg"
     }
@@ -29,18 +35,38 @@ public struct DemoSeeder: Sendable {
     let client: PostgresClient
     let hasher: PasswordHasher
     let buckets: BucketSettings
+    let blobs: any BlobStore
+    /// Where the sticker SVGs are (static/stickers/ of the SPA directory).
+    let stickerDirectory: URL
     let logger: Logger
 
-    public init(client: PostgresClient, hasher: PasswordHasher, buckets: BucketSettings, logger: Logger) {
+    public init(
+        client: PostgresClient, hasher: PasswordHasher, buckets: BucketSettings, blobs: any BlobStore,
+        stickerDirectory: URL, logger: Logger
+    ) {
         self.client = client
         self.hasher = hasher
         self.buckets = buckets
+        self.blobs = blobs
+        self.stickerDirectory = stickerDirectory
         self.logger = logger
+    }
+
+    /// Uploads the sticker images first: a seeded sticker must never point at a missing object.
+    private func uploadStickerImages() async throws {
+        for index in Self.stickerLabels.indices {
+            let key = Self.stickerObjectKey(index: index)
+            let file = stickerDirectory.appendingPathComponent(String(key.dropFirst("stickers/".count)))
+            let data = try Data(contentsOf: file)
+            try await blobs.put(bucket: buckets.stickers, key: key, data: data, contentType: "image/svg+xml")
+        }
     }
 
     public func seedIfEmpty() async throws -> Outcome {
         let passwordHash = try await hasher.hash(Self.password)
-        return try await client.withTransaction(logger: logger) { connection in
+        if try await hasUsers() { return .skippedNotEmpty }
+        try await uploadStickerImages()
+        return try await client.transaction(logger: logger) { connection in
             // Two seeders racing: the second waits here and then finds users.
             try await connection.query("LOCK TABLE users IN EXCLUSIVE MODE", logger: logger)
             let existing = try await connection.query("SELECT count(*) FROM users", logger: logger)
