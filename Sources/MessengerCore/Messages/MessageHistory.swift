@@ -45,35 +45,15 @@ public struct MessageHistory: Sendable {
         guard try await membership.decode(Int.self).first(where: { _ in true }) != nil else {
             throw MessageError.notAMember
         }
-        let selection: PostgresQuery
+        let rows: AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow>
         switch page {
         case .latest(let limit):
-            selection = "SELECT * FROM messages WHERE chat_id = \(chatID) ORDER BY id DESC LIMIT \(limit)"
+            rows = try await core.database.execute(LatestMessagesStatement(chatID: chatID, limit: Int64(limit)), logger: core.logger)
         case .before(let id, let limit):
-            selection = "SELECT * FROM messages WHERE chat_id = \(chatID) AND id < \(id) ORDER BY id DESC LIMIT \(limit)"
+            rows = try await core.database.execute(MessagesBeforeStatement(chatID: chatID, before: id, limit: Int64(limit)), logger: core.logger)
         case .after(let id, let limit):
-            selection = "SELECT * FROM messages WHERE chat_id = \(chatID) AND id > \(id) ORDER BY id ASC LIMIT \(limit)"
+            rows = try await core.database.execute(MessagesAfterStatement(chatID: chatID, after: id, limit: Int64(limit)), logger: core.logger)
         }
-        var query = PostgresQuery(unsafeSQL: """
-            SELECT m.id, m.chat_id, m.sender_id, m.content, m.message_type, m.file_id, m.sticker_id, m.duration_seconds, m.created_at,
-                   u.username, u.display_name, u.is_admin,
-                   af.bucket AS avatar_bucket, af.object_key AS avatar_key, af.filename AS avatar_filename, af.mime_type AS avatar_mime,
-                   s.label AS sticker_label, sf.bucket AS sticker_bucket, sf.object_key AS sticker_key,
-                   f.bucket AS file_bucket, f.object_key AS file_key, f.filename AS file_name, f.mime_type AS file_mime, f.size_bytes AS file_size
-            FROM (
-            """)
-        query.sql += selection.sql
-        query.binds = selection.binds
-        query.sql += """
-            ) m
-            JOIN users u ON u.id = m.sender_id
-            LEFT JOIN files af ON af.id = u.avatar_file_id
-            LEFT JOIN stickers s ON s.id = m.sticker_id
-            LEFT JOIN files sf ON sf.id = s.file_id
-            LEFT JOIN files f ON f.id = m.file_id
-            ORDER BY m.id ASC
-            """
-        let rows = try await core.database.query(query, logger: core.logger)
         var views: [MessageView] = []
         for try await row in rows {
             views.append(try view(PostgresRandomAccessRow(row)))
