@@ -40,9 +40,7 @@ public struct MessageHistory: Sendable {
     }
 
     public func page(_ page: MessagePage, of chatID: Int64, for readerID: Int64) async throws -> [MessageView] {
-        let membership = try await core.database.query(
-            "SELECT 1 FROM chat_members WHERE chat_id = \(chatID) AND user_id = \(readerID)", logger: core.logger)
-        guard try await membership.decode(Int.self).first(where: { _ in true }) != nil else {
+        guard try await ChatMembership(core: core).role(of: readerID, in: chatID) != nil else {
             throw MessageError.notAMember
         }
         let rows: AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow>

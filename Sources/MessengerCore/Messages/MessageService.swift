@@ -21,10 +21,10 @@ public struct MessageService: Sendable {
         if let key = draft.clientMessageID, let original = try await idempotentOriginal(senderID: senderID, key: key) {
             return .duplicate(original)
         }
+        try await checkSendRights(of: senderID, in: chatID)
         let stored: StoredMessage
         do {
             stored = try await core.database.transaction(logger: logger) { connection in
-                try await checkSendRights(of: senderID, in: chatID, on: connection)
                 if let stickerID = draft.stickerID {
                     let rows = try await connection.query("SELECT 1 FROM stickers WHERE id = \(stickerID)", logger: logger)
                     guard try await rows.decode(Int.self).first(where: { _ in true }) != nil else { throw MessageError.stickerNotFound }
@@ -71,16 +71,11 @@ public struct MessageService: Sendable {
     }
 
     /// Membership and, for channels, the owner/admin rule (jwt-api.md §3.4.1 checks 3 and 4).
-    private func checkSendRights(of userID: Int64, in chatID: Int64, on connection: PostgresConnection) async throws {
-        let rows = try await connection.query(
-            """
-            SELECT c.type::text, m.role FROM chat_members m JOIN chats c ON c.id = m.chat_id
-            WHERE m.chat_id = \(chatID) AND m.user_id = \(userID)
-            """, logger: core.logger)
-        guard let (type, role) = try await rows.decode((String, String).self).first(where: { _ in true }) else {
+    private func checkSendRights(of userID: Int64, in chatID: Int64) async throws {
+        guard let access = try await ChatMembership(core: core).access(of: userID, to: chatID), let role = access.role else {
             throw MessageError.notAMember
         }
-        if type == "channel" && role != "owner" && role != "admin" {
+        if access.chatType == .channel && !role.isManager {
             throw MessageError.channelIsReadOnly
         }
     }
