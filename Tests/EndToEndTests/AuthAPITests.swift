@@ -208,8 +208,13 @@ struct AuthAPITests {
         try await ScratchDatabase.with { database, _ in
             try await GatewayProcess.with(databaseURL: database.url, environment: Self.noLimits) { gateway in
                 let session = try await APISession.register(on: gateway, username: "bearer")
-                let last = session.accessToken.last == "A" ? "B" : "A"
-                let tampered = String(session.accessToken.dropLast()) + last
+                // Change a character in the middle of the signature: the last base64url character
+                // carries padding bits that a decoder may ignore, so changing it can leave the
+                // signature bytes unchanged.
+                var characters = Array(session.accessToken)
+                let middle = characters.count - 10
+                characters[middle] = characters[middle] == "A" ? "B" : "A"
+                let tampered = String(characters)
                 let cases: [(header: String?, error: String)] = [
                     (nil, "Missing Authorization header"),
                     ("", "Missing Authorization header"),
