@@ -22,11 +22,29 @@ public struct AccountStatusLookup: Sendable {
 
     /// The account's status, or nil when no such user exists.
     public func status(userID: Int64) async throws -> AccountStatus? {
-        let rows = try await database.query(
-            "SELECT is_active, is_blocked, is_admin FROM users WHERE id = \(userID)", logger: logger)
-        for try await (active, blocked, admin) in rows.decode((Bool, Bool, Bool).self) {
-            return AccountStatus(isActive: active, isBlocked: blocked, isAdmin: admin)
+        // Runs before every authenticated request: a named prepared statement, planned once per
+        // connection.
+        for try await row in try await database.execute(AccountStatusStatement(userID: userID), logger: logger) {
+            return row
         }
         return nil
+    }
+}
+
+struct AccountStatusStatement: PostgresPreparedStatement {
+    static let name = "account_status_v1"
+    static let sql = "SELECT is_active, is_blocked, is_admin FROM users WHERE id = $1"
+    static let bindingDataTypes: [PostgresDataType] = [.int8]
+    let userID: Int64
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(userID)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> AccountStatus {
+        let (active, blocked, admin) = try row.decode((Bool, Bool, Bool).self)
+        return AccountStatus(isActive: active, isBlocked: blocked, isAdmin: admin)
     }
 }
