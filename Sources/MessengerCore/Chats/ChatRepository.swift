@@ -100,39 +100,13 @@ struct ChatRepository: Sendable {
     func chatList(
         of userID: Int64, limit: Int, avatarURL: (AvatarObject) -> String?
     ) async throws -> [ChatSummary] {
-        let rows = try await database.query(
-            """
-            SELECT c.id, c.type::text, c.name, c.title, c.description, c.public_name::text, c.updated_at,
-                   last.content, last.created_at,
-                   fav.user_id IS NOT NULL AS is_favorite,
-                   mute.user_id IS NOT NULL AND (mute.muted_until IS NULL OR mute.muted_until > now()) AS is_muted,
-                   peer.id, peer.username, peer.display_name,
-                   avatar.bucket, avatar.object_key, avatar.filename, avatar.mime_type
-            FROM chat_members me
-            JOIN chats c ON c.id = me.chat_id
-            LEFT JOIN chat_favorites fav ON fav.user_id = me.user_id AND fav.chat_id = c.id
-            LEFT JOIN chat_mute_settings mute ON mute.user_id = me.user_id AND mute.chat_id = c.id
-            LEFT JOIN LATERAL (
-                SELECT coalesce(m.content, '') AS content, m.created_at
-                FROM messages m WHERE m.chat_id = c.id
-                ORDER BY m.id DESC LIMIT 1
-            ) last ON true
-            LEFT JOIN LATERAL (
-                SELECT u.id, u.username, u.display_name, u.avatar_file_id
-                FROM chat_members other JOIN users u ON u.id = other.user_id
-                WHERE c.type = 'direct' AND other.chat_id = c.id AND other.user_id <> me.user_id
-                ORDER BY other.joined_at, other.user_id LIMIT 1
-            ) peer ON true
-            LEFT JOIN files avatar ON avatar.id = peer.avatar_file_id
-            WHERE me.user_id = \(userID)
-            ORDER BY is_favorite DESC, c.updated_at DESC, c.id DESC
-            LIMIT \(limit)
-            """, logger: logger)
+        // The hottest list query: a named prepared statement, planned once per connection.
+        let rows = try await database.execute(ChatListStatement(userID: userID, limit: Int64(limit)), logger: logger)
         var list: [ChatSummary] = []
-        for try await row in rows.decode(
-            (Int64, String, String?, String?, String?, String?, Date, String?, Date?, Bool, Bool,
-             Int64?, String?, String?, String?, String?, String?, String?).self)
-        {
+        for try await raw in rows {
+            let row = try raw.decode(
+                (Int64, String, String?, String?, String?, String?, Date, String?, Date?, Bool, Bool,
+                 Int64?, String?, String?, String?, String?, String?, String?).self)
             var peer: ChatSummary.Peer?
             if let id = row.11, let username = row.12 {
                 let avatar = AvatarObject(bucket: row.14, key: row.15, filename: row.16, mimeType: row.17)
