@@ -9,6 +9,7 @@ public enum NewAPIRoutes {
         MessageController(core: core, authenticator: authenticator).addRoutes(to: router)
         ChatController(core: core, authenticator: authenticator).addRoutes(to: router)
         InviteController(core: core, authenticator: authenticator).addRoutes(to: router)
+        WebSocketController(core: core).addRoutes(to: router)
         UsersSettingsStickersRoutes.add(to: router, core: core, authenticator: authenticator)
     }
 }

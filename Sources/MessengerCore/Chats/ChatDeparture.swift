@@ -1,5 +1,5 @@
 /// What a leave changed, so the caller can act on it: the real-time layer drops the leaver's
-/// subscriptions to the chat on every node (D-9). Leaving publishes nothing by itself.
+/// subscriptions to the chat on every node (D-9). `ChatService.leave` publishes `member_removed` after the commit.
 public struct ChatDeparture: Sendable, Equatable {
     public let chatID: Int64
     public let userID: Int64

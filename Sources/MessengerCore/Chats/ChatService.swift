@@ -91,8 +91,8 @@ public struct ChatService: Sendable {
     }
 
     /// Leaves the chat. The owner may leave only as its last member (`ChatError.ownerMustStay`).
-    /// Publishes nothing: the caller acts on the returned departure (dropping live subscriptions).
+    /// After the commit, `member_removed` ends the leaver's live subscriptions on every node (D-9).
     public func leave(userID: Int64, chatID: Int64) async throws -> ChatDeparture {
-        try await repository.leave(userID: userID, chatID: chatID)
+        try await MemberRemovedEvent.announce(repository.leave(userID: userID, chatID: chatID), on: core.bus, logger: core.logger)
     }
 }

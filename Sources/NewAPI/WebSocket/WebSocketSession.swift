@@ -1,0 +1,335 @@
+import Foundation
+import Logging
+import MessengerCore
+
+/// The protocol state of one WebSocket connection (jwt-api.md §5 and the resume extension of
+/// docs/websocket.md): who it is authenticated as, which chats it follows, and every reply. The
+/// connection feeds it complete client messages and drains `outbound`; nothing here touches the
+/// network, and every rule is one method of this actor.
+actor WebSocketSession {
+    private let authentication: SocketAuthentication
+    private let membership: ChatMembership
+    private let replay: MessageReplay
+    private let bus: any MessageBus
+    private let rateLimiter: RateLimiter
+    private let limits: WebSocketLimits
+    private let logger: Logger
+    /// Everything sent to the client, in order.
+    nonisolated let outbound: OutboundQueue
+
+    private var grant: SocketAuthentication.Grant?
+    private let authDeadline: ContinuousClock.Instant
+    private var frameBudget: FrameRateLimiter
+    private var subscriptions: [Int64: ChatSubscription] = [:]
+    private var lastSubscriptionID: UInt64 = 0
+    /// A close is queued (or the connection ended): further client messages are ignored.
+    private(set) var isClosing = false
+
+    init(core: CoreServices, limits: WebSocketLimits, logger: Logger) {
+        self.authentication = SocketAuthentication(core: core)
+        self.membership = ChatMembership(core: core)
+        self.replay = MessageReplay(core: core)
+        self.bus = core.bus
+        self.rateLimiter = core.rateLimiter
+        self.limits = limits
+        self.logger = logger
+        self.outbound = OutboundQueue(maxFrames: limits.sendQueueFrames, maxBytes: limits.sendQueueBytes)
+        self.authDeadline = .now + limits.authTimeout
+        self.frameBudget = FrameRateLimiter(rate: limits.framesPerSecond, burst: limits.frameBurst)
+    }
+
+    var userID: Int64? { grant?.userID }
+
+    // MARK: client input
+
+    /// Spends one frame of the budget; past it the socket is closed with `Too many requests`.
+    func admitFrame() -> Bool {
+        guard !isClosing else { return false }
+        guard frameBudget.admit() else {
+            close(with: ServerFrame.ErrorText.tooManyRequests, code: .policyViolation)
+            return false
+        }
+        return true
+    }
+
+    /// Over the per-IP connect limit (jwt-api.md §10.2).
+    func refuseConnection() {
+        close(with: ServerFrame.ErrorText.tooManyRequests, code: .policyViolation)
+    }
+
+    func rejectOversizedMessage() {
+        close(with: ServerFrame.ErrorText.messageTooLarge, code: .messageTooLarge)
+    }
+
+    /// A `?token=` given at upgrade: the same as an `auth` message sent first (§5.2).
+    func authenticateFromQuery(token: String) async {
+        await authenticate(token: token)
+    }
+
+    /// One complete text message, in the processing order of §5.3.
+    func handle(_ text: String) async {
+        guard !isClosing else { return }
+        let frame = ClientFrame(text: text)
+        switch frame {
+        case .invalidJSON:
+            sendError(ServerFrame.ErrorText.invalidJSON)
+            return
+        case .auth(let token):
+            await authenticate(token: token)
+            return
+        default:
+            break
+        }
+        guard grant != nil else {
+            sendError(ServerFrame.ErrorText.notAuthenticated)
+            return
+        }
+        switch frame {
+        case .ping:
+            send(ServerFrame.pong)
+        case .subscribe(let chatID, let resume):
+            guard let chatID else { return sendError(ServerFrame.ErrorText.invalidChatID) }
+            switch resume {
+            case .none: await subscribe(to: chatID, after: nil)
+            case .after(let lastMessageID): await subscribe(to: chatID, after: lastMessageID)
+            case .invalid: sendError(ServerFrame.ErrorText.invalidLastMessageID)
+            }
+        case .unsubscribe(let chatID):
+            guard let chatID else { return sendError(ServerFrame.ErrorText.invalidChatID) }
+            dropSubscription(to: chatID)
+            send(ServerFrame.unsubscribed(chatID: chatID))
+        case .typing(let chatID):
+            guard let chatID else { return sendError(ServerFrame.ErrorText.invalidChatID) }
+            await announceTyping(in: chatID)
+        case .unknown(let type):
+            sendError(ServerFrame.ErrorText.unknownType(type))
+        case .invalidJSON, .auth:
+            break
+        }
+    }
+
+    // MARK: authentication
+
+    private func authenticate(token: String?) async {
+        guard let token, !token.isEmpty else {
+            return close(with: ServerFrame.ErrorText.invalidToken, code: .policyViolation)
+        }
+        let granted: SocketAuthentication.Grant?
+        do {
+            granted = try await authentication.authenticate(token: token)
+        } catch {
+            logger.error("websocket authentication failed", metadata: ["error": "\(String(reflecting: error))"])
+            return sendError(ServerFrame.ErrorText.internalError)
+        }
+        guard !isClosing else { return }
+        guard let granted else {
+            return close(with: ServerFrame.ErrorText.invalidToken, code: .policyViolation)
+        }
+        if let current = grant, current.userID != granted.userID {
+            // Ref switched identities and kept the subscriptions (D-9).
+            return close(with: ServerFrame.ErrorText.otherUser, code: .policyViolation)
+        }
+        // The same user again: the new token's expiry now applies (§5.2 re-authentication).
+        grant = granted
+        send(ServerFrame.authOK(userID: granted.userID))
+    }
+
+    /// When the connection must be authenticated, or its token ends; nil once closing.
+    func nextDeadline() -> ContinuousClock.Instant? {
+        guard !isClosing else { return nil }
+        guard let grant else { return authDeadline }
+        return .now + .milliseconds(Int64((grant.expiresAt.timeIntervalSinceNow * 1000).rounded(.up)))
+    }
+
+    /// Closes the connection when its deadline has passed; true when it did.
+    func enforceDeadline() -> Bool {
+        guard !isClosing else { return true }
+        if let grant {
+            guard Date() >= grant.expiresAt else { return false }
+            close(with: ServerFrame.ErrorText.tokenExpired, code: .policyViolation)
+        } else {
+            guard ContinuousClock.now >= authDeadline else { return false }
+            close(with: ServerFrame.ErrorText.authenticationTimeout, code: .policyViolation)
+        }
+        return true
+    }
+
+    // MARK: subscriptions
+
+    /// Subscribes to the bus first, then checks membership and, when resuming, replays what was
+    /// stored after `lastMessageID`; events that arrive meanwhile are held and sent after the
+    /// replay, minus the ids it already sent. `subscribed` goes out only once the bus subscription
+    /// is active (D-10) and ends the replay.
+    private func subscribe(to chatID: Int64, after lastMessageID: Int64?) async {
+        guard let userID = grant?.userID else { return }
+        if lastMessageID == nil, subscriptions[chatID] != nil {
+            return send(ServerFrame.subscribed(chatID: chatID))
+        }
+        // A resume replaces an existing subscription: the replay covers the switch-over.
+        dropSubscription(to: chatID)
+        lastSubscriptionID += 1
+        let id = lastSubscriptionID
+        let events = await bus.subscribe(chatID: chatID)
+        guard !isClosing else { return }
+        let forwarder = Task { [weak self] in
+            for await payload in events {
+                await self?.deliver(payload, chatID: chatID, subscriptionID: id)
+            }
+        }
+        subscriptions[chatID] = ChatSubscription(id: id, forwarder: forwarder)
+
+        do {
+            guard try await membership.role(of: userID, in: chatID) != nil, isCurrent(id, chatID) else {
+                dropSubscription(to: chatID, id: id)
+                return sendError(ServerFrame.ErrorText.notAMember)
+            }
+        } catch {
+            dropSubscription(to: chatID, id: id)
+            logger.error("websocket membership check failed", metadata: ["error": "\(String(reflecting: error))"])
+            return sendError(ServerFrame.ErrorText.internalError)
+        }
+
+        var replayed: Int?
+        if let lastMessageID {
+            guard let count = await replayMissed(in: chatID, after: lastMessageID, subscriptionID: id) else { return }
+            replayed = count
+        }
+        // From here to the end nothing suspends, so no live event can slip between the held ones.
+        guard !isClosing, let subscription = subscriptions[chatID], subscription.id == id else { return }
+        send(ServerFrame.subscribed(chatID: chatID, replayed: replayed))
+        subscriptions[chatID]?.held = nil
+        for payload in subscription.held ?? [] {
+            forward(payload, header: BusEventHeader(payload: payload), replayedIDs: subscription.replayedIDs)
+        }
+    }
+
+    /// Sends the stored messages after `lastMessageID` as ordinary `message` events; the count, or
+    /// nil when the subscription ended instead (the reply is then already sent).
+    private func replayMissed(in chatID: Int64, after lastMessageID: Int64, subscriptionID id: UInt64) async -> Int? {
+        let missed: [StoredMessage]
+        do {
+            missed = try await replay.messages(in: chatID, after: lastMessageID, limit: limits.replayLimit + 1)
+        } catch {
+            dropSubscription(to: chatID, id: id)
+            logger.error("websocket replay failed", metadata: ["error": "\(String(reflecting: error))"])
+            sendError(ServerFrame.ErrorText.internalError)
+            return nil
+        }
+        guard isCurrent(id, chatID) else {
+            sendError(ServerFrame.ErrorText.notAMember)
+            return nil
+        }
+        guard missed.count <= limits.replayLimit else {
+            // Partial replay then live would leave a gap: the client pages over HTTP and resumes.
+            dropSubscription(to: chatID, id: id)
+            sendError(ServerFrame.ErrorText.tooManyMissedMessages, chatID: chatID)
+            return nil
+        }
+        subscriptions[chatID]?.replayedIDs = Set(missed.map(\.id))
+        for message in missed {
+            // Waits for room: the replay goes at the socket's pace, live events stay held.
+            guard await outbound.offerWhenRoom(MessageEvent.payload(for: message)) else { return nil }
+        }
+        guard isCurrent(id, chatID) else {
+            sendError(ServerFrame.ErrorText.notAMember)
+            return nil
+        }
+        RealtimeMetrics.shared.replayedMessages.increment(by: Int64(missed.count))
+        return missed.count
+    }
+
+    /// One event from a chat's bus channel.
+    private func deliver(_ payload: String, chatID: Int64, subscriptionID id: UInt64) {
+        guard !isClosing, let subscription = subscriptions[chatID], subscription.id == id else { return }
+        let header = BusEventHeader(payload: payload)
+        switch header.type {
+        case MemberRemovedEvent.type:
+            guard header.userID != nil, header.userID == grant?.userID else { return }
+            dropSubscription(to: chatID, id: id)
+            // A pending subscribe answers `Not a member` itself; a live one is told it ended.
+            if subscription.isLive {
+                send(ServerFrame.unsubscribed(chatID: chatID, reason: MemberRemovedEvent.type))
+            }
+            return
+        case TypingEvent.type where header.userID == grant?.userID:
+            return
+        default:
+            break
+        }
+        guard subscription.isLive else {
+            guard (subscription.held?.count ?? 0) < limits.sendQueueFrames else {
+                logger.info("websocket closed as slow consumer while subscribing", metadata: ["chat_id": "\(chatID)"])
+                return outbound.overflow()
+            }
+            subscriptions[chatID]?.held?.append(payload)
+            return
+        }
+        forward(payload, header: header, replayedIDs: subscription.replayedIDs)
+    }
+
+    private func forward(_ payload: String, header: BusEventHeader, replayedIDs: Set<Int64>) {
+        if header.type == "message", let id = header.id, replayedIDs.contains(id) { return }
+        send(payload)
+    }
+
+    private func isCurrent(_ id: UInt64, _ chatID: Int64) -> Bool {
+        !isClosing && subscriptions[chatID]?.id == id
+    }
+
+    /// Ends the subscription to `chatID` (only the one numbered `id`, when given).
+    private func dropSubscription(to chatID: Int64, id: UInt64? = nil) {
+        guard let subscription = subscriptions[chatID], id == nil || subscription.id == id else { return }
+        subscription.forwarder.cancel()
+        subscriptions[chatID] = nil
+    }
+
+    // MARK: typing
+
+    /// `typing` is relayed to the chat's other subscribers, not stored, and rate-limited per user.
+    private func announceTyping(in chatID: Int64) async {
+        guard let userID = grant?.userID else { return }
+        if subscriptions[chatID]?.isLive != true {
+            do {
+                guard try await membership.role(of: userID, in: chatID) != nil else {
+                    return sendError(ServerFrame.ErrorText.notAMember)
+                }
+            } catch {
+                return sendError(ServerFrame.ErrorText.internalError)
+            }
+        }
+        if case .limited = await rateLimiter.check(.typingPerUser, subject: String(userID)) {
+            return sendError(ServerFrame.ErrorText.tooManyRequests)
+        }
+        try? await bus.publish(chatID: chatID, payload: TypingEvent.payload(chatID: chatID, userID: userID))
+    }
+
+    // MARK: output
+
+    private func send(_ text: String) {
+        if outbound.offer(text) == .overflow {
+            logger.info("websocket closed as slow consumer", metadata: ["user_id": "\(grant?.userID ?? 0)"])
+        }
+    }
+
+    private func sendError(_ message: String, chatID: Int64? = nil) {
+        send(ServerFrame.error(message, chatID: chatID))
+    }
+
+    /// Sends the error, then a close frame with `code`; nothing after it.
+    private func close(with message: String, code: WebSocketCloseCode) {
+        guard !isClosing else { return }
+        sendError(message)
+        isClosing = true
+        outbound.close(code, reason: message)
+    }
+
+    /// The connection is over: every bus subscription ends and the queue wakes its waiters.
+    func end() {
+        isClosing = true
+        for subscription in subscriptions.values {
+            subscription.forwarder.cancel()
+        }
+        subscriptions = [:]
+        outbound.finish()
+    }
+}
