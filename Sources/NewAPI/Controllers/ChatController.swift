@@ -120,7 +120,7 @@ public struct ChatController: Sendable {
         let identity = try await authenticator.identity(of: request)
         let chatID = try PathID.parse(context)
         do {
-            // Not yet used: the real-time layer is to drop the leaver's live subscriptions from it (D-9).
+            // The departure itself is published by the service (member_removed, D-9).
             _ = try await chats.leave(userID: identity.userID, chatID: chatID)
         } catch let error as ChatError {
             throw Self.apiError(for: error, notAMember: APIError(.notFound, "Not a member of this chat"))
