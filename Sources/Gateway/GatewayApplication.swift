@@ -32,7 +32,9 @@ enum GatewayApplication {
             bus: InProcessMessageBus(),
             objectURLs: objectURLSigner(configuration),
             buckets: configuration.buckets,
-            limits: .init(messageMaxLength: configuration.messageMaxLength, maxFileSizeBytes: configuration.maxFileSizeMB << 20))
+            limits: .init(
+                messageMaxLength: configuration.messageMaxLength, maxFileSizeBytes: configuration.maxFileSizeMB << 20,
+                webSocketAuthTimeoutSeconds: configuration.webSocketAuthTimeoutSeconds))
 
         let router = Router(context: GatewayRequestContext.self)
         // Middlewares wrap routes as they are added, so they come first. Outermost first:

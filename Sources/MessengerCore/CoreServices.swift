@@ -20,10 +20,13 @@ public struct CoreServices: Sendable {
     public struct Limits: Sendable {
         public var messageMaxLength: Int
         public var maxFileSizeBytes: Int
+        /// `WS_AUTH_TIMEOUT_S`: how long a socket may stay unauthenticated.
+        public var webSocketAuthTimeoutSeconds: Int
 
-        public init(messageMaxLength: Int = 4096, maxFileSizeBytes: Int = 50 << 20) {
+        public init(messageMaxLength: Int = 4096, maxFileSizeBytes: Int = 50 << 20, webSocketAuthTimeoutSeconds: Int = 10) {
             self.messageMaxLength = messageMaxLength
             self.maxFileSizeBytes = maxFileSizeBytes
+            self.webSocketAuthTimeoutSeconds = webSocketAuthTimeoutSeconds
         }
     }
 

@@ -9,7 +9,9 @@ public enum NewAPIRoutes {
         MessageController(core: core, authenticator: authenticator).addRoutes(to: router)
         ChatController(core: core, authenticator: authenticator).addRoutes(to: router)
         InviteController(core: core, authenticator: authenticator).addRoutes(to: router)
-        WebSocketController(core: core).addRoutes(to: router)
+        var socketLimits = WebSocketLimits()
+        socketLimits.authTimeout = .seconds(core.limits.webSocketAuthTimeoutSeconds)
+        WebSocketController(core: core, limits: socketLimits).addRoutes(to: router)
         UsersSettingsStickersRoutes.add(to: router, core: core, authenticator: authenticator)
     }
 }
