@@ -32,6 +32,9 @@ public final class GatewayProcess: Sendable {
         variables["MIGRATIONS_DIR"] = TestEnvironment.migrationsDirectory.path
         variables["STATIC_DIR"] = TestEnvironment.repositoryRoot.appendingPathComponent("static").path
         variables["LOG_LEVEL"] = "debug"
+        // Dozens of gateways run at once in the suite; small pools keep them within the cluster's
+        // connection limit.
+        variables["DB_POOL_SIZE"] = "4"
         variables.merge(environment) { $1 }
 
         let logDirectory = TestEnvironment.repositoryRoot.appendingPathComponent(".build/test-logs")

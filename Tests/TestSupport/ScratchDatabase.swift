@@ -14,6 +14,9 @@ public struct ScratchDatabase: Sendable {
     }
 
     static let logger = Logger(label: "tests")
+    /// Names every database this test process creates, so leftovers of earlier (killed) runs can be
+    /// dropped without touching the databases of tests running right now.
+    static let runID = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(8).lowercased()
 
     /// Runs `body` with a new, empty database (`migrated: false`) or one with the current schema.
     public static func with<Result: Sendable>(
@@ -21,7 +24,7 @@ public struct ScratchDatabase: Sendable {
         _ body: @Sendable (ScratchDatabase, PostgresClient) async throws -> Result
     ) async throws -> Result {
         let admin = try TestEnvironment.databaseSettings()
-        let name = "t_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(20).lowercased())"
+        let name = "t_\(runID)_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
         let template = migrated ? try await MigratedTemplate.shared.name() : "template0"
         try await execute("CREATE DATABASE \(name) TEMPLATE \(template)", on: admin)
         var settings = admin
@@ -64,7 +67,7 @@ actor MigratedTemplate {
         let task = Task<String, any Error> {
             let admin = try TestEnvironment.databaseSettings()
             try await MigratedTemplate.dropStaleTemplates(on: admin)
-            let name = "tmpl_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
+            let name = "tmpl_\(ScratchDatabase.runID)"
             try await ScratchDatabase.execute("CREATE DATABASE \(name) TEMPLATE template0", on: admin)
             var settings = admin
             settings.database = name
@@ -80,13 +83,14 @@ actor MigratedTemplate {
         return try await task.value
     }
 
-    /// Templates of earlier test processes: one process's run owns the cluster at a time.
+    /// Databases of earlier test processes (a killed run leaves them behind); this process's own,
+    /// possibly in use by a test running right now, are kept.
     static func dropStaleTemplates(on admin: DatabaseSettings) async throws {
         let client = PostgresClient(settings: admin, logger: ScratchDatabase.logger)
         let stale = try await client.withRunningClient { client in
             var names: [String] = []
             let rows = try await client.query("SELECT datname FROM pg_database WHERE datname LIKE 'tmpl\\_%' OR datname LIKE 't\\_%'", logger: ScratchDatabase.logger)
-            for try await name in rows.decode(String.self) { names.append(name) }
+            for try await name in rows.decode(String.self) where !name.contains(ScratchDatabase.runID) { names.append(name) }
             return names
         }
         for name in stale {
