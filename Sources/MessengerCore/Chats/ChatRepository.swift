@@ -15,7 +15,7 @@ struct ChatRepository: Sendable {
     /// winner's commit, does nothing, and then reads the winner's row.
     func openDirectChat(owner ownerID: Int64, other otherID: Int64) async throws -> (id: Int64, created: Bool) {
         let key = "\(min(ownerID, otherID)):\(max(ownerID, otherID))"
-        return try await database.withDomainTransaction(logger: logger) { connection in
+        return try await database.transaction(logger: logger) { connection in
             try await requireActiveUsers([otherID], on: connection)
             let inserted = try await connection.query(
                 """
@@ -56,7 +56,7 @@ struct ChatRepository: Sendable {
         publicName: String?
     ) async throws -> Int64 {
         do {
-            return try await database.withDomainTransaction(logger: logger) { connection in
+            return try await database.transaction(logger: logger) { connection in
                 try await requireActiveUsers(memberIDs, on: connection)
                 let inserted = try await connection.query(
                     """
@@ -122,7 +122,7 @@ struct ChatRepository: Sendable {
     /// The chat as `userID` sees it; throws `notAMember` when the chat is missing or the user is
     /// no member. One snapshot, so `members` and `memberCount` agree.
     func detail(of chatID: Int64, for userID: Int64, memberLimit: Int) async throws -> ChatDetail {
-        try await database.withDomainTransaction(logger: logger) { connection in
+        try await database.transaction(logger: logger) { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             let chatRows = try await connection.query(
                 """
@@ -173,7 +173,7 @@ struct ChatRepository: Sendable {
     // MARK: per-member settings
 
     func addFavorite(userID: Int64, chatID: Int64) async throws {
-        try await database.withDomainTransaction(logger: logger) { connection in
+        try await database.transaction(logger: logger) { connection in
             try await lockMembership(userID: userID, chatID: chatID, on: connection)
             try await connection.query(
                 """
@@ -190,7 +190,7 @@ struct ChatRepository: Sendable {
 
     /// `until` nil mutes indefinitely.
     func mute(userID: Int64, chatID: Int64, until: Date?) async throws {
-        try await database.withDomainTransaction(logger: logger) { connection in
+        try await database.transaction(logger: logger) { connection in
             try await lockMembership(userID: userID, chatID: chatID, on: connection)
             try await connection.query(
                 """
@@ -218,7 +218,7 @@ struct ChatRepository: Sendable {
     /// Removes the membership with the member's favourite and mute rows (D-9); when nobody is
     /// left, revokes the chat's invites so strangers cannot join a chat nobody administers (D-25).
     func leave(userID: Int64, chatID: Int64) async throws -> ChatDeparture {
-        try await database.withDomainTransaction(logger: logger) { connection in
+        try await database.transaction(logger: logger) { connection in
             // The chat row lock orders this against joins and member inserts (whose foreign-key
             // check takes a KEY SHARE lock on it): the member count below cannot go stale.
             let chat = try await connection.query("SELECT 1 FROM chats WHERE id = \(chatID) FOR UPDATE", logger: logger)

@@ -10,7 +10,7 @@ struct InviteRepository: Sendable {
     let logger: Logger
 
     func create(in chatID: Int64, by userID: Int64) async throws -> Invite {
-        try await database.withDomainTransaction(logger: logger) { connection in
+        try await database.transaction(logger: logger) { connection in
             // The shared lock keeps a concurrent leave from removing the creator mid-way.
             let access = try await connection.query(
                 """
@@ -49,7 +49,7 @@ struct InviteRepository: Sendable {
     }
 
     func revoke(token: String, by userID: Int64) async throws {
-        try await database.withDomainTransaction(logger: logger) { connection in
+        try await database.transaction(logger: logger) { connection in
             // Locking the invite makes a concurrent second revoke re-check `revoked_at` and miss.
             let rows = try await connection.query(
                 """
@@ -86,7 +86,7 @@ struct InviteRepository: Sendable {
     /// meet on the membership primary key: the second waits, inserts nothing and reads the
     /// first's row, so both succeed and exactly one says `alreadyMember: false` (D-29).
     func join(token: String, userID: Int64) async throws -> InviteAcceptance {
-        try await database.withDomainTransaction(logger: logger) { connection in
+        try await database.transaction(logger: logger) { connection in
             // The chat lock comes first and the invite is read after it: a last member's leave
             // (which locks the chat and revokes its invites) is either fully seen or not begun.
             let chat = try await connection.query(

@@ -43,41 +43,6 @@ final class RedisConnection: @unchecked Sendable {
         return Self.decode(raw.assumingMemoryBound(to: redisReply.self))
     }
 
-    /// Waits for the next pushed reply (pub/sub); nil when the read timed out.
-    func nextReply() throws -> RedisReply? {
-        var raw: UnsafeMutableRawPointer?
-        if redisGetReply(context, &raw) != REDIS_OK {
-            let code = context.pointee.err
-            if code == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                // A read timeout is not fatal for hiredis 0.14 once the error is cleared.
-                context.pointee.err = 0
-                return nil
-            }
-            throw RedisError("connection failed: \(Self.errorString(context))")
-        }
-        guard let raw else { return nil }
-        defer { freeReplyObject(raw) }
-        return Self.decode(raw.assumingMemoryBound(to: redisReply.self))
-    }
-
-    /// Queues a command without waiting for its reply (pub/sub SUBSCRIBE/UNSUBSCRIBE).
-    func append(_ arguments: [String]) throws {
-        let status = Self.withArgv(arguments) { count, argv, lengths in
-            redisAppendCommandArgv(context, count, argv, lengths)
-        }
-        guard status == REDIS_OK else { throw RedisError("append failed: \(Self.errorString(context))") }
-        var done: Int32 = 0
-        while done == 0 {
-            guard redisBufferWrite(context, &done) == REDIS_OK else {
-                throw RedisError("write failed: \(Self.errorString(context))")
-            }
-        }
-    }
-
-    func setReadTimeout(_ timeout: Duration) {
-        redisSetTimeout(context, Self.timeval(timeout))
-    }
-
     /// hiredis takes binary-safe arguments as parallel arrays of pointers and lengths.
     private static func withArgv<Result>(
         _ arguments: [String],
