@@ -295,27 +295,8 @@ struct AccountServiceTests {
 
     /// The service over a scratch database, rate limits off, with the gateway's test secrets.
     static func withAccounts(_ body: @Sendable (AccountService, PostgresClient) async throws -> Void) async throws {
-        try await ScratchDatabase.with { _, client in
-            let pool = KeyDerivationPool(numberOfThreads: 2)
-            let tokens = await TokenService(
-                jwtSecret: TestEnvironment.secrets["JWT_SECRET"] ?? "",
-                refreshTokenHashKey: TestEnvironment.secrets["REFRESH_TOKEN_HASH_KEY"] ?? "", accessTTL: 3600,
-                refreshTTL: 604_800)
-            let core = CoreServices(
-                database: client, logger: logger, passwords: PasswordHasher(pool: pool), tokens: tokens,
-                rateLimiter: RateLimiter(enabled: false, redis: nil), bus: InProcessMessageBus(),
-                objectURLs: LocalBlobURLSigner(secret: SymmetricKey(size: .bits256), lifetimeSeconds: 900),
-                buckets: BucketSettings(
-                    legacyBucket: "messenger-files", avatars: "bh-avatars", uploads: "bh-uploads", stickers: "bh-stickers",
-                    publicURL: nil, presignTTLSeconds: 900),
-                limits: .init())
-            do {
-                try await body(AccountService(core: core), client)
-                try await pool.shutdown()
-            } catch {
-                try? await pool.shutdown()
-                throw error
-            }
+        try await TestCoreServices.with { core, client in
+            try await body(AccountService(core: core), client)
         }
     }
 

@@ -564,30 +564,11 @@ struct ChatServiceTests {
     }
 
     static func withChats(_ body: @Sendable (Fixture) async throws -> Void) async throws {
-        try await ScratchDatabase.with { _, client in
-            let pool = KeyDerivationPool(numberOfThreads: 1)
-            let tokens = await TokenService(
-                jwtSecret: TestEnvironment.secrets["JWT_SECRET"] ?? "",
-                refreshTokenHashKey: TestEnvironment.secrets["REFRESH_TOKEN_HASH_KEY"] ?? "", accessTTL: 3600,
-                refreshTTL: 604_800)
-            let core = CoreServices(
-                database: client, logger: logger, passwords: PasswordHasher(pool: pool), tokens: tokens,
-                rateLimiter: RateLimiter(enabled: false, redis: nil), bus: InProcessMessageBus(),
-                objectURLs: LocalBlobURLSigner(secret: SymmetricKey(size: .bits256), lifetimeSeconds: 900),
-                buckets: BucketSettings(
-                    legacyBucket: "messenger-files", avatars: "bh-avatars", uploads: "bh-uploads", stickers: "bh-stickers",
-                    publicURL: nil, presignTTLSeconds: 900),
-                limits: .init())
-            let fixture = Fixture(
+        try await TestCoreServices.with { core, client in
+            try await body(Fixture(
                 service: ChatService(core: core), invites: InviteService(core: core), membership: ChatMembership(core: core),
-                rows: UserFixtureRows(client: client), client: client)
-            do {
-                try await body(fixture)
-                try await pool.shutdown()
-            } catch {
-                try? await pool.shutdown()
-                throw error
-            }
+                rows: UserFixtureRows(client: client), client: client))
         }
     }
 }
+

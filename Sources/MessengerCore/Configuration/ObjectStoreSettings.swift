@@ -64,6 +64,14 @@ public struct BucketSettings: Sendable, Equatable {
     public var publicURL: String?
     public var presignTTLSeconds: Int
 
+    /// The buckets and URL settings of an environment that sets none of the variables.
+    public static var defaults: BucketSettings {
+        // An empty environment cannot fail to parse.
+        (try? resolve(from: EnvironmentVariables([:]))) ?? BucketSettings(
+            legacyBucket: "messenger-files", avatars: "bh-avatars", uploads: "bh-uploads", stickers: "bh-stickers",
+            publicURL: nil, presignTTLSeconds: 900)
+    }
+
     static func resolve(from env: EnvironmentVariables) throws -> BucketSettings {
         BucketSettings(
             legacyBucket: env.string("MINIO_BUCKET") ?? "messenger-files",
