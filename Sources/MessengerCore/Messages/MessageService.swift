@@ -4,7 +4,7 @@ import PostgresNIO
 
 /// Sending a message, the one rule both API generations share: check membership and posting
 /// rights, check the sticker or file, insert the row and move the chat's `updated_at` in one
-/// transaction, then publish the event after the commit. A publish failure never fails the send;
+/// statement (`MessageInsertStatement`), then publish the event after the commit. A publish failure never fails the send;
 /// it is counted, and clients catch up by polling or resuming.
 public struct MessageService: Sendable {
     let core: CoreServices
@@ -14,54 +14,37 @@ public struct MessageService: Sendable {
     }
 
     private struct DuplicateKey: Error {}
-    private struct InsertReturnedNoRow: Error {}
 
     public func send(_ draft: MessageDraft, from senderID: Int64, to chatID: Int64) async throws -> SendOutcome {
-        let logger = core.logger
-        if let key = draft.clientMessageID, let original = try await idempotentOriginal(senderID: senderID, key: key) {
+        let statement = MessageInsertStatement(chatID: chatID, senderID: senderID, draft: draft)
+        guard let key = draft.clientMessageID else {
+            let stored = try await core.database.withConnection { connection in
+                try await insert(statement, on: connection)
+            }
+            await publish(stored)
+            return .created(stored)
+        }
+        if let original = try await idempotentOriginal(senderID: senderID, key: key) {
             return .duplicate(original)
         }
-        try await checkSendRights(of: senderID, in: chatID)
         let stored: StoredMessage
         do {
-            stored = try await core.database.transaction(logger: logger) { connection in
-                if let stickerID = draft.stickerID {
-                    let rows = try await connection.query("SELECT 1 FROM stickers WHERE id = \(stickerID)", logger: logger)
-                    guard try await rows.decode(Int.self).first(where: { _ in true }) != nil else { throw MessageError.stickerNotFound }
-                }
-                if let fileID = draft.fileID {
-                    let rows = try await connection.query(
-                        "SELECT 1 FROM files WHERE id = \(fileID) AND uploader_id = \(senderID)", logger: logger)
-                    guard try await rows.decode(Int.self).first(where: { _ in true }) != nil else { throw MessageError.fileNotFound }
-                }
-                let inserted = try await connection.query(
+            stored = try await core.database.transaction(logger: core.logger) { connection in
+                let message = try await insert(statement, on: connection)
+                // Two concurrent sends with one key: the second waits on the primary key, finds
+                // the first committed, and rolls its own insert back.
+                let claimed = try await connection.query(
                     """
-                    INSERT INTO messages (chat_id, sender_id, content, message_type, file_id, sticker_id, duration_seconds)
-                    VALUES (\(chatID), \(senderID), \(draft.content), \(draft.kind.rawValue), \(draft.fileID), \(draft.stickerID), \(draft.durationSeconds.map(Int32.init)))
-                    RETURNING id, created_at
-                    """, logger: logger)
-                guard let (id, createdAt) = try await inserted.decode((Int64, Date).self).first(where: { _ in true }) else {
-                    throw InsertReturnedNoRow()
-                }
-                if let key = draft.clientMessageID {
-                    // Two concurrent sends with one key: the second waits on the primary key, finds
-                    // the first committed, and rolls its own insert back.
-                    let claimed = try await connection.query(
-                        """
-                        INSERT INTO message_idempotency (sender_id, client_msg_id, message_id, message_created_at)
-                        VALUES (\(senderID), \(key), \(id), \(createdAt))
-                        ON CONFLICT (sender_id, client_msg_id) DO NOTHING
-                        RETURNING 1
-                        """, logger: logger)
-                    guard try await claimed.decode(Int.self).first(where: { _ in true }) != nil else { throw DuplicateKey() }
-                }
-                try await connection.query("UPDATE chats SET updated_at = now() WHERE id = \(chatID)", logger: logger)
-                return StoredMessage(
-                    id: id, chatID: chatID, senderID: senderID, content: draft.content, kind: draft.kind.rawValue,
-                    fileID: draft.fileID, stickerID: draft.stickerID, durationSeconds: draft.durationSeconds, createdAt: createdAt)
+                    INSERT INTO message_idempotency (sender_id, client_msg_id, message_id, message_created_at)
+                    VALUES (\(senderID), \(key), \(message.id), \(message.createdAt))
+                    ON CONFLICT (sender_id, client_msg_id) DO NOTHING
+                    RETURNING 1
+                    """, logger: core.logger)
+                guard try await claimed.decode(Int.self).first(where: { _ in true }) != nil else { throw DuplicateKey() }
+                return message
             }
         } catch is DuplicateKey {
-            guard let key = draft.clientMessageID, let original = try await idempotentOriginal(senderID: senderID, key: key) else {
+            guard let original = try await idempotentOriginal(senderID: senderID, key: key) else {
                 throw MessageError.notAMember
             }
             return .duplicate(original)
@@ -70,14 +53,22 @@ public struct MessageService: Sendable {
         return .created(stored)
     }
 
-    /// Membership and, for channels, the owner/admin rule (jwt-api.md §3.4.1 checks 3 and 4).
-    private func checkSendRights(of userID: Int64, in chatID: Int64) async throws {
-        guard let access = try await ChatMembership(core: core).access(of: userID, to: chatID), let role = access.role else {
-            throw MessageError.notAMember
+    /// Runs the one-statement insert and turns a refusal into the error of the first failed check:
+    /// membership, then the channel rule (jwt-api.md §3.4.1 checks 3 and 4), then sticker, then file.
+    private func insert(_ statement: MessageInsertStatement, on connection: PostgresConnection) async throws -> StoredMessage {
+        var found: MessageInsertStatement.Outcome?
+        for try await outcome in try await connection.execute(statement, logger: core.logger) {
+            found = outcome
         }
-        if access.chatType == .channel && !role.isManager {
-            throw MessageError.channelIsReadOnly
-        }
+        guard let outcome = found, let role = outcome.role else { throw MessageError.notAMember }
+        if outcome.chatType == .channel && !role.isManager { throw MessageError.channelIsReadOnly }
+        guard outcome.stickerExists else { throw MessageError.stickerNotFound }
+        guard outcome.fileIsSenders else { throw MessageError.fileNotFound }
+        guard let inserted = outcome.inserted else { throw MessageError.notAMember }
+        let draft = statement.draft
+        return StoredMessage(
+            id: inserted.id, chatID: statement.chatID, senderID: statement.senderID, content: draft.content, kind: draft.kind.rawValue,
+            fileID: draft.fileID, stickerID: draft.stickerID, durationSeconds: draft.durationSeconds, createdAt: inserted.createdAt)
     }
 
     private func idempotentOriginal(senderID: Int64, key: String) async throws -> StoredMessage? {
