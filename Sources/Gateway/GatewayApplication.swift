@@ -49,7 +49,14 @@ enum GatewayApplication {
         HealthController(probe: probe).addRoutes(to: router)
         NewAPIRoutes.register(on: router, core: core)
         var services: [any Service] = [
-            database, MessagePartitionMaintenance(client: database, logger: logger), KeyDerivationLifecycle(pool: keyDerivation),
+            database, MessagePartitionMaintenance.service(client: database, logger: logger),
+            KeyDerivationLifecycle(pool: keyDerivation),
+            PeriodicMaintenance(name: "refresh token purge", interval: .seconds(6 * 3600), logger: logger) {
+                let purged = try await AccountService(core: core).purgeRetiredRefreshTokens()
+                if purged > 0 {
+                    logger.info("purged retired refresh tokens", metadata: ["count": "\(purged)"])
+                }
+            },
         ]
         if let redis {
             services.append(RedisLifecycle(client: redis))

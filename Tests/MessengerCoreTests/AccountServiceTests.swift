@@ -289,6 +289,39 @@ struct AccountServiceTests {
         }
     }
 
+    @Test("purge deletes rows expired or revoked more than 30 days ago, and keeps every other row")
+    func purgeRetiredRefreshTokens() async throws {
+        try await Self.withAccounts { accounts, client in
+            _ = try await Self.insertUser(client, username: "erin", hash: Self.aliceHash, isAdmin: false)
+            var hashes: [String] = []
+            for _ in 0..<5 {
+                let issued = try await accounts.login(username: "erin", password: "testpass", clientIP: "t")
+                hashes.append(accounts.tokens.refreshTokenHash(issued.refreshToken))
+            }
+            // 0: live. 1: expired 31 days ago. 2: expired 29 days ago. 3: revoked 31 days ago and
+            // expired. 4: revoked 31 days ago, still unexpired (reuse must stay detectable).
+            try await client.query(
+                "UPDATE refresh_tokens SET expires_at = now() - interval '31 days' WHERE token_hash = \(hashes[1])", logger: Self.logger)
+            try await client.query(
+                "UPDATE refresh_tokens SET expires_at = now() - interval '29 days' WHERE token_hash = \(hashes[2])", logger: Self.logger)
+            try await client.query(
+                """
+                UPDATE refresh_tokens SET revoked = true, revoked_at = now() - interval '31 days', expires_at = now() - interval '1 day'
+                WHERE token_hash = \(hashes[3])
+                """, logger: Self.logger)
+            try await client.query(
+                "UPDATE refresh_tokens SET revoked = true, revoked_at = now() - interval '31 days' WHERE token_hash = \(hashes[4])",
+                logger: Self.logger)
+
+            #expect(try await accounts.purgeRetiredRefreshTokens() == 2)
+            let rows = try await client.query("SELECT token_hash FROM refresh_tokens", logger: Self.logger)
+            var remaining: Set<String> = []
+            for try await hash in rows.decode(String.self) { remaining.insert(hash) }
+            #expect(remaining == [hashes[0], hashes[2], hashes[4]])
+            #expect(try await accounts.purgeRetiredRefreshTokens() == 0)
+        }
+    }
+
     // MARK: Helpers
 
     static let logger = Logger(label: "account-tests")

@@ -168,6 +168,15 @@ public struct AccountService: Sendable {
         try await refreshTokens.revokeAll(userID: userID)
     }
 
+    /// Refresh-token rows kept after they expired or were revoked (jwt-api.md §4.4).
+    public static let refreshTokenRetention: Duration = .seconds(30 * 86400)
+
+    /// Deletes refresh-token rows retired for longer than `refreshTokenRetention`; returns how many.
+    @discardableResult
+    public func purgeRetiredRefreshTokens(retention: Duration = refreshTokenRetention) async throws -> Int {
+        try await refreshTokens.purgeRetired(retention: retention)
+    }
+
     // MARK: Profile
 
     public func profile(userID: Int64) async throws -> AccountProfile {

@@ -95,4 +95,21 @@ struct RefreshTokenStore: Sendable {
         for try await _ in rows.decode(Int64.self) { count += 1 }
         return count
     }
+
+    /// Deletes rows nobody can use any more (jwt-api.md §4.4: purge after 30 days): expired for
+    /// `retention`, or revoked that long ago and expired. Rows younger than that stay, so reusing a
+    /// rotated token within its lifetime is still recognised as reuse.
+    func purgeRetired(retention: Duration) async throws -> Int {
+        let seconds = Double(retention.components.seconds)
+        let rows = try await database.query(
+            """
+            DELETE FROM refresh_tokens
+            WHERE expires_at < now() - make_interval(secs => \(seconds))
+               OR (revoked AND revoked_at < now() - make_interval(secs => \(seconds)) AND expires_at < now())
+            RETURNING id
+            """, logger: logger)
+        var count = 0
+        for try await _ in rows.decode(Int64.self) { count += 1 }
+        return count
+    }
 }
