@@ -71,7 +71,7 @@ enum GatewayApplication {
         var app = Application(
             router: router,
             // 64 KiB: the WebSocket message limit, so an oversized frame gets the protocol's own error.
-            server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(maxFrameSize: 1 << 16)),
+            server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: .init(maxFrameSize: 1 << 16))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: services,
             logger: logger)
