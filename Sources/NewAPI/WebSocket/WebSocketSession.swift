@@ -278,7 +278,9 @@ actor WebSocketSession {
         for message in missed {
             guard await outbound.offerWhenRoom(MessageEvent.payload(for: message)) else { return }
             guard isCurrent(id, chatID) else { return }
-            subscriptions[chatID]?.lastMessageID = max(subscriptions[chatID]?.lastMessageID ?? 0, message.id)
+            // Read first: an optional-chained assignment holds the dictionary while its value is computed.
+            let covered = max(subscriptions[chatID]?.lastMessageID ?? 0, message.id)
+            subscriptions[chatID]?.lastMessageID = covered
         }
         RealtimeMetrics.shared.caughtUpMessages.increment(by: Int64(missed.count))
         releaseHeld(chatID)
