@@ -34,6 +34,8 @@ public final class RedisMessageBus: MessageBus, Service {
     static let idlePing: Duration = .seconds(5)
     static let maximumBackoff: Duration = .seconds(5)
     static let initialBackoff: Duration = .milliseconds(100)
+    /// How long `subscribe` waits for a connection that is down before it gives up.
+    static let connectionWait: Duration = .seconds(2)
 
     /// Created once per process: the registry refuses a family twice.
     static let subscriberUp = GatewayMetrics.shared.registry.makeGauge(
@@ -62,23 +64,32 @@ public final class RedisMessageBus: MessageBus, Service {
         continuation.onTermination = { [weak self] _ in
             self?.removeSubscriber(id, from: chatID)
         }
-        do {
-            try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
-                switch table.withLock({ $0.add(chatID, id: id, subscriber: continuation, waiter: waiter) }) {
-                case .active:
-                    waiter.resume()
-                case .waiting:
-                    wakeup.wake()
-                case .unavailable:
-                    waiter.resume(throwing: RedisError("the pub/sub connection is down"))
+        // A connection being (re)made is waited for briefly: right after startup, or a Redis
+        // failover, a subscribe should not fail for a gap of milliseconds.
+        let deadline = ContinuousClock.now + Self.connectionWait
+        while true {
+            do {
+                try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
+                    switch table.withLock({ $0.add(chatID, id: id, subscriber: continuation, waiter: waiter) }) {
+                    case .active:
+                        waiter.resume()
+                    case .waiting:
+                        wakeup.wake()
+                    case .unavailable:
+                        waiter.resume(throwing: Unavailable())
+                    }
                 }
+                return stream
+            } catch is Unavailable where ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(100))
+            } catch {
+                continuation.finish()
+                throw error is Unavailable ? RedisError("the pub/sub connection is down") : error
             }
-        } catch {
-            continuation.finish()
-            throw error
         }
-        return stream
     }
+
+    private struct Unavailable: Error {}
 
     private func removeSubscriber(_ id: UInt64, from chatID: Int64) {
         let orphan = table.withLock { $0.remove(chatID, id: id) }
