@@ -344,6 +344,30 @@ struct WebSocketTests {
         }
     }
 
+    @Test("presence without Redis: online on the first socket, offline after the last; GET /users/{id} follows")
+    func presenceSingleNode() async throws {
+        try await Self.withFixture { f in
+            let watcher = try await Self.authenticated(f.alice, on: f.gateway)
+            _ = try await Self.subscribe(watcher, to: f.chatID)
+            let first = try await Self.authenticated(f.bob, on: f.gateway)
+            #expect(await watcher.receive() == #"{"type":"presence","user_id":\#(f.bob.userID),"status":"online"}"#)
+            let profile = try await f.alice.request(.GET, "/users/\(f.bob.userID)").object()
+            #expect(profile["online"] as? Bool == true)
+            #expect(profile["last_seen"] is String)
+
+            let second = try await Self.authenticated(f.bob, on: f.gateway)
+            first.close()
+            // No event for the first close: the next frame is a later message.
+            try await Self.waitForMetric("messenger_ws_connections_active", on: f.gateway, toBe: 2)
+            let marker = try await Self.post("marker", by: f.alice, in: f.chatID)
+            #expect(Self.int(try await watcher.receiveObject()?["id"]) == marker)
+            second.close()
+            #expect(await watcher.receive() == #"{"type":"presence","user_id":\#(f.bob.userID),"status":"offline"}"#)
+            #expect(try await f.alice.request(.GET, "/users/\(f.bob.userID)").object()["online"] as? Bool == false)
+            watcher.close()
+        }
+    }
+
     // MARK: resume
 
     @Test("resume replays exactly the missed messages once, then continues live")
@@ -564,6 +588,13 @@ struct WebSocketTests {
 
     static func int(_ value: Any?) -> Int64? {
         (value as? NSNumber)?.int64Value
+    }
+
+    /// Polls /metrics until the sample has the value; the suite's time limit stops a hung test.
+    static func waitForMetric(_ name: String, on gateway: GatewayProcess, toBe value: Double) async throws {
+        while try await metric(name, on: gateway) != value {
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 
     /// One unlabelled sample of the gateway's /metrics.
