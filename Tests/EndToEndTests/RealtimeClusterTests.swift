@@ -9,7 +9,7 @@ import TestSupport
 /// delivery across nodes exactly once, unsubscribe and leave across nodes, a Redis restart, presence,
 /// and a thousand sockets on one node. Negative checks ("nothing arrives") send a later event that
 /// must come next; waits for a state ("Redis reads down") poll, and time limits only stop a hung test.
-@Suite("Real-time across gateway nodes (Redis bus)", .timeLimit(.minutes(5)))
+@Suite("Real-time across gateway nodes (Redis bus)", .timeLimit(.minutes(10)))
 struct RealtimeClusterTests {
     static let environment = ["RATE_LIMIT_ENABLED": "false"]
 

@@ -14,8 +14,9 @@ import Synchronization
 ///
 /// A Redis outage never stops the process: the thread reconnects with backoff, resubscribes every
 /// channel that still has local subscribers, and hands those subscribers a `resubscribed` event
-/// so they can catch up on what they missed. While it is down, `subscribe` fails at once and
-/// `publish` throws (the caller counts it). Runs as a Service; graceful shutdown stops the thread.
+/// so they can catch up on what they missed. While it is down, `subscribe` fails (after waiting
+/// `connectionWait` for a reconnection) and `publish` throws (the caller counts it). Runs as a
+/// Service; graceful shutdown or cancellation stops the thread.
 public final class RedisMessageBus: MessageBus, Service {
     private typealias Table = ChannelSubscriptions<AsyncStream<String>.Continuation, CheckedContinuation<Void, any Error>>
 
