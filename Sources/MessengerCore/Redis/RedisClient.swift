@@ -28,6 +28,8 @@ public final class RedisClient: Sendable {
     /// Runs one command. A connection that failed is discarded. A command that failed on an idle
     /// connection from the pool is tried once more on a new one: after a Redis restart every idle
     /// connection is dead, and the first commands would otherwise fail although Redis is back.
+    /// (Such a connection fails before the server sees the command; only a server dying between
+    /// executing a command and answering it could make the retry run it twice.)
     public func command(_ arguments: [String]) async throws -> RedisReply {
         try await threadPool.runIfActive { [self] in
             var reply: RedisReply
