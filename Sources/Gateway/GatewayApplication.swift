@@ -18,6 +18,8 @@ enum GatewayApplication {
     ) async throws -> some ApplicationProtocol {
         let database = PostgresClient(settings: configuration.database, logger: logger)
         let redis = configuration.redis.map { RedisClient(settings: $0) }
+        // With Redis, events cross nodes; without it, this single node uses an in-process bus.
+        let redisBus = try redis.map { try RedisMessageBus(publisher: $0, logger: logger) }
         let metrics = GatewayMetrics.shared
         let keyDerivation = KeyDerivationPool()
         let core = CoreServices(
@@ -29,12 +31,13 @@ enum GatewayApplication {
                 refreshTokenHashKey: configuration.secrets.refreshTokenHashKey,
                 accessTTL: configuration.accessTokenTTL, refreshTTL: configuration.refreshTokenTTL),
             rateLimiter: RateLimiter(enabled: configuration.rateLimitEnabled, redis: redis),
-            bus: InProcessMessageBus(),
+            bus: redisBus ?? InProcessMessageBus(),
             objectURLs: objectURLSigner(configuration),
             buckets: configuration.buckets,
             limits: .init(
                 messageMaxLength: configuration.messageMaxLength, maxFileSizeBytes: configuration.maxFileSizeMB << 20,
-                webSocketAuthTimeoutSeconds: configuration.webSocketAuthTimeoutSeconds))
+                webSocketAuthTimeoutSeconds: configuration.webSocketAuthTimeoutSeconds),
+            presenceStore: redis.map { RedisPresenceStore(client: $0) as any PresenceStore } ?? InProcessPresenceStore())
 
         let router = Router(context: GatewayRequestContext.self)
         // Middlewares wrap routes as they are added, so they come first. Outermost first:
@@ -61,6 +64,10 @@ enum GatewayApplication {
         if let redis {
             services.append(RedisLifecycle(client: redis))
         }
+        if let redisBus {
+            services.append(redisBus)
+        }
+        services.append(core.presence)
         if let metricsPort = configuration.metricsPort {
             services.append(metricsApplication(port: metricsPort, metrics: metrics, logger: logger))
         } else {

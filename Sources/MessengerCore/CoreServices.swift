@@ -12,6 +12,8 @@ public struct CoreServices: Sendable {
     public let accountStatus: AccountStatusLookup
     public let rateLimiter: RateLimiter
     public let bus: any MessageBus
+    /// Who is online (WebSocket presence); a Service the gateway runs.
+    public let presence: PresenceTracker
     public let objectURLs: any ObjectURLSigning
     public let buckets: BucketSettings
     public let limits: Limits
@@ -33,7 +35,7 @@ public struct CoreServices: Sendable {
     public init(
         database: PostgresClient, logger: Logger, passwords: PasswordHasher, tokens: TokenService,
         rateLimiter: RateLimiter, bus: any MessageBus, objectURLs: any ObjectURLSigning,
-        buckets: BucketSettings, limits: Limits
+        buckets: BucketSettings, limits: Limits, presenceStore: any PresenceStore = InProcessPresenceStore()
     ) {
         self.database = database
         self.logger = logger
@@ -42,6 +44,7 @@ public struct CoreServices: Sendable {
         self.accountStatus = AccountStatusLookup(database: database, logger: logger)
         self.rateLimiter = rateLimiter
         self.bus = bus
+        self.presence = PresenceTracker(store: presenceStore, database: database, bus: bus, logger: logger)
         self.objectURLs = objectURLs
         self.buckets = buckets
         self.limits = limits

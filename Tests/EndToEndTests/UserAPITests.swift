@@ -83,7 +83,10 @@ struct UserAPITests {
             #expect(reply.status == 200)
             #expect(reply.headers.first(name: "Content-Type") == "application/json; charset=utf-8")
             let body = try reply.object()
-            #expect(Set(body.keys) == ["id", "username", "display_name", "bio", "is_admin", "avatar_url"])
+            // UserPublic plus the presence fields of docs/websocket.md §10.
+            #expect(Set(body.keys) == ["id", "username", "display_name", "bio", "is_admin", "avatar_url", "online", "last_seen"])
+            #expect(body["online"] as? Bool == false)
+            #expect(body["last_seen"] is NSNull)
             #expect((body["id"] as? NSNumber)?.int64Value == ann)
             #expect(body["username"] as? String == "ann")
             #expect(body["display_name"] as? String == "Ann")

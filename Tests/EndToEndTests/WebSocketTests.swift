@@ -262,7 +262,8 @@ struct WebSocketTests {
             #expect(sent.status == 201)
             let stored = try sent.object()
             for socket in [bob, alice] {
-                let event = try #require(try await socket.receiveObject())
+                // Bob's socket may first hear that Alice came online (presence).
+                let event = try #require(try await socket.receiveObject(ofType: "message"))
                 #expect(event["type"] as? String == "message")
                 #expect(Self.int(event["id"]) == Self.int(stored["id"]))
                 #expect(Self.int(event["chat_id"]) == f.chatID)
@@ -327,15 +328,43 @@ struct WebSocketTests {
             _ = try await Self.subscribe(bob, to: f.chatID)
             _ = try await Self.subscribe(alice, to: f.chatID)
             try alice.send(["type": "typing", "chat_id": f.chatID])
-            #expect(await bob.receive() == #"{"type":"typing","chat_id":\#(f.chatID),"user_id":\#(f.alice.userID)}"#)
+            // Alice's presence may come first: she authenticated while Bob subscribed.
+            let typing = try #require(try await bob.receiveObject(ofType: "typing"))
+            #expect(Self.int(typing["chat_id"]) == f.chatID)
+            #expect(Self.int(typing["user_id"]) == f.alice.userID)
+            #expect(typing.count == 3)
 
             let expected = try await Self.post("typed", by: f.alice, in: f.chatID)
-            #expect(Self.int(try await alice.receiveObject()?["id"]) == expected)
+            #expect(Self.int(try await alice.receiveObject(ofType: "message")?["id"]) == expected)
 
             let eve = try await Self.authenticated(f.eve, on: f.gateway)
             try eve.send(["type": "typing", "chat_id": f.chatID])
             #expect(try await Self.error(eve) == "Not a member of this chat")
             for socket in [bob, alice, eve] { socket.close() }
+        }
+    }
+
+    @Test("presence without Redis: online on the first socket, offline after the last; GET /users/{id} follows")
+    func presenceSingleNode() async throws {
+        try await Self.withFixture { f in
+            let watcher = try await Self.authenticated(f.alice, on: f.gateway)
+            _ = try await Self.subscribe(watcher, to: f.chatID)
+            let first = try await Self.authenticated(f.bob, on: f.gateway)
+            #expect(await watcher.receive() == #"{"type":"presence","user_id":\#(f.bob.userID),"status":"online"}"#)
+            let profile = try await f.alice.request(.GET, "/users/\(f.bob.userID)").object()
+            #expect(profile["online"] as? Bool == true)
+            #expect(profile["last_seen"] is String)
+
+            let second = try await Self.authenticated(f.bob, on: f.gateway)
+            first.close()
+            // No event for the first close: the next frame is a later message.
+            try await Self.waitForMetric("messenger_ws_connections_active", on: f.gateway, toBe: 2)
+            let marker = try await Self.post("marker", by: f.alice, in: f.chatID)
+            #expect(Self.int(try await watcher.receiveObject()?["id"]) == marker)
+            second.close()
+            #expect(await watcher.receive() == #"{"type":"presence","user_id":\#(f.bob.userID),"status":"offline"}"#)
+            #expect(try await f.alice.request(.GET, "/users/\(f.bob.userID)").object()["online"] as? Bool == false)
+            watcher.close()
         }
     }
 
@@ -559,6 +588,13 @@ struct WebSocketTests {
 
     static func int(_ value: Any?) -> Int64? {
         (value as? NSNumber)?.int64Value
+    }
+
+    /// Polls /metrics until the sample has the value; the suite's time limit stops a hung test.
+    static func waitForMetric(_ name: String, on gateway: GatewayProcess, toBe value: Double) async throws {
+        while try await metric(name, on: gateway) != value {
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 
     /// One unlabelled sample of the gateway's /metrics.

@@ -6,5 +6,8 @@ public protocol MessageBus: Sendable {
     func publish(chatID: Int64, payload: String) async throws
     /// A stream of the payloads published on `chat:<chatID>` from now on, until the stream is
     /// dropped.
-    func subscribe(chatID: Int64) async -> AsyncStream<String>
+    /// Returns once the subscription is active (for Redis: confirmed by the server), so that an
+    /// event published after the return reaches the stream. Throws when it cannot be made active
+    /// (Redis down).
+    func subscribe(chatID: Int64) async throws -> AsyncStream<String>
 }

@@ -34,4 +34,14 @@ public struct MessageReplay: Sendable {
         }
         return messages
     }
+
+    /// The id of the chat's newest stored message; 0 when it has none.
+    public func newestMessageID(in chatID: Int64) async throws -> Int64 {
+        let rows = try await database.query(
+            "SELECT COALESCE(max(id), 0) FROM messages WHERE chat_id = \(chatID)", logger: logger)
+        for try await id in rows.decode(Int64.self) {
+            return id
+        }
+        return 0
+    }
 }

@@ -25,11 +25,27 @@ public final class RedisClient: Sendable {
         idleConnections.withLock { $0.removeAll() }
     }
 
-    /// Runs one command. A connection that failed is discarded; the next call reconnects.
+    /// Runs one command. A connection that failed is discarded. A command that failed on an idle
+    /// connection from the pool is tried once more on a new one: after a Redis restart every idle
+    /// connection is dead, and the first commands would otherwise fail although Redis is back.
+    /// (Such a connection fails before the server sees the command; only a server dying between
+    /// executing a command and answering it could make the retry run it twice.)
     public func command(_ arguments: [String]) async throws -> RedisReply {
         try await threadPool.runIfActive { [self] in
-            let connection = try idleConnections.withLock { $0.popLast() } ?? RedisConnection(settings: settings, timeout: timeout)
-            let reply = try connection.command(arguments)
+            var reply: RedisReply
+            var connection: RedisConnection
+            if let idle = idleConnections.withLock({ $0.popLast() }) {
+                connection = idle
+                do {
+                    reply = try connection.command(arguments)
+                } catch {
+                    connection = try RedisConnection(settings: settings, timeout: timeout)
+                    reply = try connection.command(arguments)
+                }
+            } else {
+                connection = try RedisConnection(settings: settings, timeout: timeout)
+                reply = try connection.command(arguments)
+            }
             idleConnections.withLock { idle in
                 if idle.count < maximumIdleConnections { idle.append(connection) }
             }

@@ -43,6 +43,45 @@ final class RedisConnection: @unchecked Sendable {
         return Self.decode(raw.assumingMemoryBound(to: redisReply.self))
     }
 
+    // Pub/sub: the subscriber connection interleaves writes and reads on one thread and waits
+    // for input with poll(2) itself, so it can be woken to send a command.
+
+    /// The socket, for poll(2).
+    var fileDescriptor: Int32 { context.pointee.fd }
+
+    /// Writes a command without waiting for its reply (SUBSCRIBE, UNSUBSCRIBE, PING in
+    /// subscribed mode). The socket is blocking, so this returns once everything is written.
+    func send(_ arguments: [String]) throws {
+        let status = Self.withArgv(arguments) { count, argv, lengths in
+            redisAppendCommandArgv(context, count, argv, lengths)
+        }
+        guard status == REDIS_OK else { throw RedisError("write failed: \(Self.errorString(context))") }
+        var done: Int32 = 0
+        while done == 0 {
+            guard redisBufferWrite(context, &done) == REDIS_OK else {
+                throw RedisError("write failed: \(Self.errorString(context))")
+            }
+        }
+    }
+
+    /// Reads what the socket holds (call only when poll(2) reported it readable) and returns every
+    /// complete reply received so far. Throws when the connection closed or failed.
+    func readAvailableReplies() throws -> [RedisReply] {
+        guard redisBufferRead(context) == REDIS_OK else {
+            throw RedisError("connection lost: \(Self.errorString(context))")
+        }
+        var replies: [RedisReply] = []
+        while true {
+            var raw: UnsafeMutableRawPointer?
+            guard redisReaderGetReply(context.pointee.reader, &raw) == REDIS_OK else {
+                throw RedisError("protocol error")
+            }
+            guard let raw else { return replies }
+            replies.append(Self.decode(raw.assumingMemoryBound(to: redisReply.self)))
+            freeReplyObject(raw)
+        }
+    }
+
     /// hiredis takes binary-safe arguments as parallel arrays of pointers and lengths.
     private static func withArgv<Result>(
         _ arguments: [String],

@@ -10,12 +10,14 @@ public struct UserController: Sendable {
     let editor: ProfileEditor
     let objectURLs: any ObjectURLSigning
     let authenticator: RequestAuthenticator
+    let presence: PresenceTracker
 
     public init(core: CoreServices, authenticator: RequestAuthenticator) {
         directory = UserDirectory(core: core)
         editor = ProfileEditor(core: core)
         objectURLs = core.objectURLs
         self.authenticator = authenticator
+        presence = core.presence
     }
 
     public func addRoutes<Context: NewAPIRequestContext>(to router: Router<Context>) {
@@ -40,7 +42,16 @@ public struct UserController: Sendable {
         _ = try await authenticator.identity(of: request)
         let id = try PathID.parse(context)
         guard let profile = try await directory.publicProfile(id: id) else { throw Self.userNotFound }
-        return try JSONResponse.encode(UserPublicJSON.body(of: profile, objectURLs: objectURLs))
+        var body = UserPublicJSON.body(of: profile, objectURLs: objectURLs)
+        // Additive fields (docs/websocket.md, presence); an unreachable presence store reads as
+        // offline and unknown rather than failing the profile.
+        let status = try? await presence.status(of: id)
+        if case .object(var fields) = body {
+            fields["online"] = .bool(status?.online ?? false)
+            fields["last_seen"] = JSONValue(rfc3339: status?.lastSeen)
+            body = .object(fields)
+        }
+        return try JSONResponse.encode(body)
     }
 
     func search(_ request: Request) async throws -> Response {

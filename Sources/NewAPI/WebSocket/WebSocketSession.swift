@@ -12,6 +12,7 @@ actor WebSocketSession {
     private let replay: MessageReplay
     private let bus: any MessageBus
     private let rateLimiter: RateLimiter
+    private let presence: PresenceTracker
     private let limits: WebSocketLimits
     private let logger: Logger
     /// Everything sent to the client, in order.
@@ -22,6 +23,11 @@ actor WebSocketSession {
     private var frameBudget: FrameRateLimiter
     private var subscriptions: [Int64: ChatSubscription] = [:]
     private var lastSubscriptionID: UInt64 = 0
+    /// The last `presence` event forwarded per user: a user shares several chats with this socket,
+    /// and each chat's channel carries the same event.
+    private var lastPresence: [Int64: String] = [:]
+    /// This socket counts towards its user's presence until `end`.
+    private var isCountedOnline = false
     /// A close is queued (or the connection ended): further client messages are ignored.
     private(set) var isClosing = false
 
@@ -31,6 +37,7 @@ actor WebSocketSession {
         self.replay = MessageReplay(core: core)
         self.bus = core.bus
         self.rateLimiter = core.rateLimiter
+        self.presence = core.presence
         self.limits = limits
         self.logger = logger
         self.outbound = OutboundQueue(maxFrames: limits.sendQueueFrames, maxBytes: limits.sendQueueBytes)
@@ -87,6 +94,7 @@ actor WebSocketSession {
         switch frame {
         case .ping:
             send(ServerFrame.pong)
+            if let userID = grant?.userID { await presence.heartbeat(userID: userID) }
         case .subscribe(let chatID, let resume):
             guard let chatID else { return sendError(ServerFrame.ErrorText.invalidChatID) }
             switch resume {
@@ -130,8 +138,13 @@ actor WebSocketSession {
             return close(with: ServerFrame.ErrorText.otherUser, code: .policyViolation)
         }
         // The same user again: the new token's expiry now applies (§5.2 re-authentication).
+        let isFirst = grant == nil
         grant = granted
         send(ServerFrame.authOK(userID: granted.userID))
+        if isFirst {
+            isCountedOnline = true
+            await presence.socketOpened(userID: granted.userID)
+        }
     }
 
     /// When the connection must be authenticated, or its token ends; nil once closing.
@@ -169,7 +182,14 @@ actor WebSocketSession {
         dropSubscription(to: chatID)
         lastSubscriptionID += 1
         let id = lastSubscriptionID
-        let events = await bus.subscribe(chatID: chatID)
+        let events: AsyncStream<String>
+        do {
+            events = try await bus.subscribe(chatID: chatID)
+        } catch {
+            // Redis is down: nothing is subscribed; the client retries (or resumes) later.
+            logger.warning("websocket bus subscription failed", metadata: ["chat_id": "\(chatID)", "error": "\(error)"])
+            return sendError(ServerFrame.ErrorText.internalError)
+        }
         guard !isClosing else { return }
         let forwarder = Task { [weak self] in
             for await payload in events {
@@ -193,14 +213,77 @@ actor WebSocketSession {
         if let lastMessageID {
             guard let count = await replayMissed(in: chatID, after: lastMessageID, subscriptionID: id) else { return }
             replayed = count
+        } else {
+            // What the subscription covers from the start, should the bus later need a catch-up.
+            do {
+                let newest = try await replay.newestMessageID(in: chatID)
+                guard isCurrent(id, chatID) else { return sendError(ServerFrame.ErrorText.notAMember) }
+                subscriptions[chatID]?.lastMessageID = newest
+            } catch {
+                dropSubscription(to: chatID, id: id)
+                logger.error("websocket subscribe failed", metadata: ["error": "\(String(reflecting: error))"])
+                return sendError(ServerFrame.ErrorText.internalError)
+            }
         }
-        // From here to the end nothing suspends, so no live event can slip between the held ones.
-        guard !isClosing, let subscription = subscriptions[chatID], subscription.id == id else { return }
+        guard isCurrent(id, chatID) else { return }
         send(ServerFrame.subscribed(chatID: chatID, replayed: replayed))
+        releaseHeld(chatID)
+    }
+
+    /// Sends the events held while a subscription was not live, minus the ids already sent, and
+    /// makes it live. Nothing here suspends, so no live event can slip between the held ones.
+    private func releaseHeld(_ chatID: Int64) {
+        guard let subscription = subscriptions[chatID] else { return }
         subscriptions[chatID]?.held = nil
+        subscriptions[chatID]?.isCatchingUp = false
         for payload in subscription.held ?? [] {
-            forward(payload, header: BusEventHeader(payload: payload), replayedIDs: subscription.replayedIDs)
+            forward(payload, header: BusEventHeader(payload: payload), chatID: chatID)
         }
+        if subscriptions[chatID]?.needsCatchUp == true {
+            subscriptions[chatID]?.needsCatchUp = false
+            startCatchUp(chatID, subscriptionID: subscription.id)
+        }
+    }
+
+    /// The bus remade its Redis subscription of the chat after a lost connection: events
+    /// published meanwhile never arrived. Live events are held again while the stored messages
+    /// after the subscription's last one are sent, as in a resume; then the held ones follow.
+    private func startCatchUp(_ chatID: Int64, subscriptionID id: UInt64) {
+        guard isCurrent(id, chatID), subscriptions[chatID]?.isLive == true else { return }
+        subscriptions[chatID]?.held = []
+        subscriptions[chatID]?.isCatchingUp = true
+        Task { await self.catchUp(chatID, subscriptionID: id) }
+    }
+
+    private func catchUp(_ chatID: Int64, subscriptionID id: UInt64) async {
+        guard let after = subscriptions[chatID]?.lastMessageID, isCurrent(id, chatID) else { return }
+        let missed: [StoredMessage]
+        do {
+            missed = try await replay.messages(in: chatID, after: after, limit: limits.replayLimit + 1)
+        } catch {
+            // Without the stored messages the subscription would have a gap: it ends, and the
+            // client resumes from its last message id.
+            guard isCurrent(id, chatID) else { return }
+            dropSubscription(to: chatID, id: id)
+            logger.error("websocket catch-up failed", metadata: ["error": "\(String(reflecting: error))"])
+            return sendError(ServerFrame.ErrorText.internalError, chatID: chatID)
+        }
+        guard isCurrent(id, chatID) else { return }
+        guard missed.count <= limits.replayLimit else {
+            // Too far behind to catch up here: the client pages over HTTP and resumes (as §4).
+            dropSubscription(to: chatID, id: id)
+            return sendError(ServerFrame.ErrorText.tooManyMissedMessages, chatID: chatID)
+        }
+        subscriptions[chatID]?.replayedIDs.formUnion(missed.map(\.id))
+        for message in missed {
+            guard await outbound.offerWhenRoom(MessageEvent.payload(for: message)) else { return }
+            guard isCurrent(id, chatID) else { return }
+            // Read first: an optional-chained assignment holds the dictionary while its value is computed.
+            let covered = max(subscriptions[chatID]?.lastMessageID ?? 0, message.id)
+            subscriptions[chatID]?.lastMessageID = covered
+        }
+        RealtimeMetrics.shared.caughtUpMessages.increment(by: Int64(missed.count))
+        releaseHeld(chatID)
     }
 
     /// Sends the stored messages after `lastMessageID` as ordinary `message` events; the count, or
@@ -226,6 +309,7 @@ actor WebSocketSession {
             return nil
         }
         subscriptions[chatID]?.replayedIDs = Set(missed.map(\.id))
+        subscriptions[chatID]?.lastMessageID = max(lastMessageID, missed.last?.id ?? 0)
         for message in missed {
             // Waits for room: the replay goes at the socket's pace, live events stay held.
             guard await outbound.offerWhenRoom(MessageEvent.payload(for: message)) else { return nil }
@@ -246,12 +330,25 @@ actor WebSocketSession {
         case MemberRemovedEvent.type:
             guard header.userID != nil, header.userID == grant?.userID else { return }
             dropSubscription(to: chatID, id: id)
-            // A pending subscribe answers `Not a member` itself; a live one is told it ended.
-            if subscription.isLive {
+            // A pending subscribe answers `Not a member` itself; a live one (or one catching up
+            // after a Redis outage) is told it ended.
+            if subscription.isLive || subscription.isCatchingUp {
                 send(ServerFrame.unsubscribed(chatID: chatID, reason: MemberRemovedEvent.type))
             }
             return
         case TypingEvent.type where header.userID == grant?.userID:
+            return
+        case PresenceEvent.type:
+            // Never the socket's own user; once per change although it comes on every shared chat.
+            guard let userID = header.userID, userID != grant?.userID, lastPresence[userID] != payload else { return }
+            lastPresence[userID] = payload
+            return send(payload)
+        case ResubscribedEvent.type:
+            if subscription.isLive {
+                startCatchUp(chatID, subscriptionID: id)
+            } else {
+                subscriptions[chatID]?.needsCatchUp = true
+            }
             return
         default:
             break
@@ -264,11 +361,14 @@ actor WebSocketSession {
             subscriptions[chatID]?.held?.append(payload)
             return
         }
-        forward(payload, header: header, replayedIDs: subscription.replayedIDs)
+        forward(payload, header: header, chatID: chatID)
     }
 
-    private func forward(_ payload: String, header: BusEventHeader, replayedIDs: Set<Int64>) {
-        if header.type == "message", let id = header.id, replayedIDs.contains(id) { return }
+    private func forward(_ payload: String, header: BusEventHeader, chatID: Int64) {
+        if header.type == "message", let id = header.id {
+            guard let subscription = subscriptions[chatID], !subscription.replayedIDs.contains(id) else { return }
+            subscriptions[chatID]?.lastMessageID = max(subscription.lastMessageID, id)
+        }
         send(payload)
     }
 
@@ -323,13 +423,18 @@ actor WebSocketSession {
         outbound.close(code, reason: message)
     }
 
-    /// The connection is over: every bus subscription ends and the queue wakes its waiters.
-    func end() {
+    /// The connection is over: every bus subscription ends, the queue wakes its waiters, and the
+    /// socket stops counting towards its user's presence.
+    func end() async {
         isClosing = true
         for subscription in subscriptions.values {
             subscription.forwarder.cancel()
         }
         subscriptions = [:]
         outbound.finish()
+        if isCountedOnline, let userID = grant?.userID {
+            isCountedOnline = false
+            await presence.socketClosed(userID: userID)
+        }
     }
 }

@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# WebSocket send→deliver latency across two gateway nodes sharing Redis, with the in-process bus of
+# a single node as the same-run baseline. Prints a markdown table for the README.
+#
+#   scripts/bench/ws-latency.sh
+#   SUBSCRIBERS=2000 RATE=1000 DURATION=60 scripts/bench/ws-latency.sh     # the issue's load
+#
+# Environment (defaults in brackets):
+#   GATEWAY_BIN   binary to measure [.build/release/gateway if present, else .build/debug/gateway]
+#   SUBSCRIBERS   sockets, split evenly between the nodes [400]
+#   CHATS         group chats the sockets and messages are spread over [20]
+#   RATE          messages per second, all sent over HTTP to node A [100]
+#   DURATION      seconds of sending per configuration [20]
+#   OUT_DIR       gateway logs and results [a new /tmp/bench-ws.*]
+#
+# What is measured: each message carries the time the benchmark client started its POST; the
+# latency is its arrival on a socket minus that time (HTTP request, insert, publish, bus, socket
+# write). "node A" sockets sit on the node that took the POST, "node B" sockets on the other one,
+# so their figures include the Redis hop to another process. Every socket belongs to one user, so
+# only two accounts are created (password hashing stays out of the figures). Also reported: the
+# gateway's RSS growth per idle socket, and delivered/expected (every message must reach every
+# subscriber of its chat exactly once).
+#
+# Needs: node (20+, for its WebSocket client), curl, psql, openssl; the dev services
+# (scripts/services.sh start is run for you).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+cd "$ROOT"
+
+if [[ -z ${GATEWAY_BIN:-} ]]; then
+    if [[ -x .build/release/gateway ]]; then GATEWAY_BIN=.build/release/gateway; else GATEWAY_BIN=.build/debug/gateway; fi
+fi
+SUBSCRIBERS="${SUBSCRIBERS:-400}"
+CHATS="${CHATS:-20}"
+RATE="${RATE:-100}"
+DURATION="${DURATION:-20}"
+OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/bench-ws.XXXXXX)}"
+BENCH_DB=bench_ws
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
+
+for tool in node curl psql openssl; do
+    command -v "$tool" >/dev/null || die "$tool is not installed"
+done
+[[ -x $GATEWAY_BIN ]] || die "no gateway binary at $GATEWAY_BIN (swift build --product gateway)"
+mkdir -p "$OUT_DIR"
+case "$GATEWAY_BIN" in
+    */release/*) BUILD_KIND=release ;;
+    */debug/*) BUILD_KIND=debug ;;
+    *) BUILD_KIND=unknown ;;
+esac
+# A private copy: a rebuild by someone else mid-run cannot swap the binary.
+cp "$GATEWAY_BIN" "$OUT_DIR/gateway"
+GATEWAY="$OUT_DIR/gateway"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+scripts/services.sh start >/dev/null
+set -a
+# shellcheck source=/dev/null
+. .data/services.env
+set +a
+
+url_with_database() {
+    local url="$1" name="$2" query=""
+    if [[ $url == *\?* ]]; then query="?${url#*\?}"; url="${url%%\?*}"; fi
+    printf '%s/%s%s\n' "${url%/*}" "$name" "$query"
+}
+ADMIN_URL="$(url_with_database "$DATABASE_URL" postgres)"
+BENCH_URL="$(url_with_database "$DATABASE_URL" "$BENCH_DB")"
+psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_URL" >/dev/null <<SQL
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE);
+CREATE DATABASE $BENCH_DB;
+SQL
+
+gateway_env=(
+    DATABASE_URL="$BENCH_URL"
+    ENVIRONMENT=production
+    SECRET_KEY="$(openssl rand -hex 48)"
+    JWT_SECRET="$(openssl rand -hex 48)"
+    REFRESH_TOKEN_HASH_KEY="$(openssl rand -hex 48)"
+    JWT_ACCESS_TTL=86400
+    RATE_LIMIT_ENABLED=false
+    LOG_LEVEL=warning
+    MIGRATIONS_DIR="$ROOT/migrations"
+    HOST=127.0.0.1
+)
+env "${gateway_env[@]}" "$GATEWAY" migrate >"$OUT_DIR/migrate.log" 2>&1 \
+    || { cat "$OUT_DIR/migrate.log" >&2; die "gateway migrate failed"; }
+
+free_port() {
+    local port
+    for port in $(shuf -i 20000-29999 -n 100); do
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# start_gateway NAME [VAR=value...]: starts a node, waits for /health; sets PORT_<NAME>, PID_<NAME>.
+start_gateway() {
+    local name="$1" port pid deadline
+    shift
+    port="$(free_port)" || die "no free loopback port"
+    env "${gateway_env[@]}" "$@" PORT="$port" "$GATEWAY" serve >"$OUT_DIR/gateway-$name.log" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    deadline=$((SECONDS + 60))
+    until curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/health" 2>/dev/null; do
+        kill -0 "$pid" 2>/dev/null || { tail -n 30 "$OUT_DIR/gateway-$name.log" >&2; die "gateway $name exited"; }
+        ((SECONDS < deadline)) || die "gateway $name did not answer /health within 60 s"
+        sleep 0.2
+    done
+    printf -v "PORT_$name" '%s' "$port"
+    printf -v "PID_$name" '%s' "$pid"
+}
+
+stop_gateways() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    PIDS=()
+}
+
+# post BASE PATH BODY [TOKEN] -> response body on stdout (fails on a non-2xx status).
+post() {
+    local args=(-fsS --max-time 60 -X POST -H 'Content-Type: application/json' --data-binary "$3")
+    if [[ -n ${4:-} ]]; then args+=(-H "Authorization: Bearer $4"); fi
+    curl "${args[@]}" "$1$2"
+}
+json_field() { sed -n "s/.*\"$1\" *: *\"\{0,1\}\([^\",}]*\).*/\1/p" | head -n 1; }
+
+# ---------------------------------------------------------------- fixtures (through node A)
+log "setting up users and $CHATS chats (binary: $BUILD_KIND build of $(date -u -r "$GATEWAY_BIN" '+%Y-%m-%d %H:%M UTC'))"
+start_gateway setup
+SETUP="http://127.0.0.1:$PORT_setup"
+for user in alice bob; do
+    post "$SETUP" /auth/register "{\"username\":\"$user\",\"email\":\"$user@bench.test\",\"password\":\"bench-password-1\"}" >/dev/null
+done
+ALICE_TOKEN="$(post "$SETUP" /auth/login '{"username":"alice","password":"bench-password-1"}' | json_field access_token)"
+BOB_LOGIN="$(post "$SETUP" /auth/login '{"username":"bob","password":"bench-password-1"}')"
+BOB_TOKEN="$(json_field access_token <<<"$BOB_LOGIN")"
+BOB_ID="$(json_field user_id <<<"$BOB_LOGIN")"
+CHAT_IDS=""
+for ((i = 0; i < CHATS; i++)); do
+    id="$(post "$SETUP" /chats "{\"type\":\"group\",\"title\":\"bench $i\",\"member_ids\":[$BOB_ID]}" "$ALICE_TOKEN" | json_field id)"
+    CHAT_IDS+="${CHAT_IDS:+,}$id"
+done
+stop_gateways
+
+run_client() {
+    local label="$1" a="$2" b="$3" pids="$4"
+    log "$label: $SUBSCRIBERS sockets, $RATE msg/s for $DURATION s"
+    A_URL="$a" B_URL="$b" ALICE_TOKEN="$ALICE_TOKEN" BOB_TOKEN="$BOB_TOKEN" CHAT_IDS="$CHAT_IDS" \
+        SUBSCRIBERS="$SUBSCRIBERS" RATE="$RATE" DURATION_S="$DURATION" PIDS="$pids" LABEL="$label" \
+        node --experimental-websocket --no-warnings "$ROOT/scripts/bench/ws-latency.mjs" | tee -a "$OUT_DIR/results.jsonl"
+}
+
+# ---------------------------------------------------------------- two nodes on Redis
+start_gateway A REDIS_URL="$REDIS_URL"
+start_gateway B REDIS_URL="$REDIS_URL"
+run_client redis-2-nodes "http://127.0.0.1:$PORT_A" "http://127.0.0.1:$PORT_B" "$PID_A,$PID_B" >/dev/null
+curl -fsS "http://127.0.0.1:$PORT_B/metrics" | grep '^messenger_bus_delivery_lag_seconds' >"$OUT_DIR/lag-node-b.txt" || true
+stop_gateways
+
+# ---------------------------------------------------------------- baseline: one node, in-process bus
+start_gateway S
+run_client in-process-1-node "http://127.0.0.1:$PORT_S" "http://127.0.0.1:$PORT_S" "$PID_S" >/dev/null
+stop_gateways
+
+# ---------------------------------------------------------------- report
+node - "$OUT_DIR/results.jsonl" "$OUT_DIR/lag-node-b.txt" <<'JS'
+const fs = require("fs");
+const [results, lagFile] = process.argv.slice(2);
+const runs = fs.readFileSync(results, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+const ms = (v) => (v == null ? "–" : v < 10 ? v.toFixed(2) + " ms" : v.toFixed(1) + " ms");
+console.log("| configuration | sockets on | p50 | p90 | p99 | max | delivered/expected | duplicates | idle RSS/socket |");
+console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+for (const r of runs) {
+  const share = `${r.delivered}/${r.expected} (${((100 * r.delivered) / Math.max(1, r.expected)).toFixed(2)} %)`;
+  const rss = r.idle_rss_kb_per_socket.map((k) => k.toFixed(1) + " KB").join(" / ");
+  r.per_node.forEach((n, i) => {
+    const where = r.nodes === 1 ? "the only node" : i === 0 ? "node A (took the POST)" : "node B (other node)";
+    console.log(`| ${r.label}, ${r.achieved_rate.toFixed(0)} msg/s, ${r.chats} chats | ${where} | ${ms(n.p50_ms)} | ${ms(n.p90_ms)} | ${ms(n.p99_ms)} | ${ms(n.max_ms)} | ${i === 0 ? share : ""} | ${i === 0 ? r.duplicates : ""} | ${i === 0 ? rss : ""} |`);
+  });
+}
+// Publish → arrival on node B through Redis, from the gateway's own histogram: the bucket that
+// holds each percentile (an upper bound).
+const lag = fs.existsSync(lagFile) ? fs.readFileSync(lagFile, "utf8") : "";
+const buckets = [...lag.matchAll(/_bucket\{le="([^"]+)"\} (\d+)/g)].map((m) => [m[1], Number(m[2])]);
+const count = buckets.length ? buckets[buckets.length - 1][1] : 0;
+if (count) {
+  const bound = (p) => {
+    const hit = buckets.find(([, n]) => n >= (p / 100) * count);
+    return hit[0] === "+Inf" ? "> 1 s" : "≤ " + (Number(hit[0]) * 1000).toString() + " ms";
+  };
+  console.log(`\nnode B, publish → arrival through Redis (messenger_bus_delivery_lag_seconds, ${count} events): ` +
+    `p50 ${bound(50)}, p90 ${bound(90)}, p99 ${bound(99)}, max ${bound(100)}`);
+}
+JS
+log "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load now: $(cut -d' ' -f1-3 /proc/loadavg)"
+log "results: $OUT_DIR/results.jsonl"
