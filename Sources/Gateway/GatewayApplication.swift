@@ -49,6 +49,10 @@ enum GatewayApplication {
             database: database, redis: redis, objectStoreEndpoint: configuration.objectStore?.endpoint, logger: logger)
         HealthController(probe: probe).addRoutes(to: router)
         NewAPIRoutes.register(on: router, core: core)
+        if configuration.objectStore == nil, let store = core.blobs as? LocalBlobStore {
+            LocalBlobController(signer: localBlobURLSigner(configuration), store: store, files: FileService(core: core))
+                .addRoutes(to: router)
+        }
         var services: [any Service] = [
             database, MessagePartitionMaintenance(client: database, logger: logger), KeyDerivationLifecycle(pool: keyDerivation),
         ]
