@@ -34,7 +34,8 @@ enum GatewayApplication {
             buckets: configuration.buckets,
             limits: .init(
                 messageMaxLength: configuration.messageMaxLength, maxFileSizeBytes: configuration.maxFileSizeMB << 20,
-                webSocketAuthTimeoutSeconds: configuration.webSocketAuthTimeoutSeconds),
+                webSocketAuthTimeoutSeconds: configuration.webSocketAuthTimeoutSeconds,
+                allowedUploadTypes: configuration.allowedUploadMimeTypes),
             blobs: blobStore(configuration))
 
         let router = Router(context: GatewayRequestContext.self)

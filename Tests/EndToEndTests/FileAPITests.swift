@@ -281,6 +281,17 @@ struct FileAPITests {
             // An avatar is every signed-in user's to see, through the download route too.
             #expect(try await ObjectURLProbe.get(ann.baseURL + download, accessToken: eve.accessToken).status == 302)
 
+            // A voice message: an audio upload attached by its uploader, with a duration.
+            let ogg = Array("OggS".utf8) + [0, 2] + Array(repeating: 3, count: 300)
+            let voiceUpload = try await Self.upload(ann, filename: "voice.ogg", type: "audio/ogg", data: ogg)
+            #expect(try voiceUpload.object()["mime_type"] as? String == "audio/ogg")
+            let voiceFile = try Self.uploadedID(voiceUpload)
+            let voiceMessage = try await ann.request(
+                .POST, "/chats/\(chatID)/messages", json: ["content": "", "type": "voice", "file_id": voiceFile, "duration_seconds": 4])
+            #expect(voiceMessage.status == 201)
+            #expect((try voiceMessage.object()["duration_seconds"] as? NSNumber)?.intValue == 4)
+            #expect(try await ObjectURLProbe.get(ann.baseURL + "/files/\(voiceFile)/download", accessToken: bob.accessToken).status == 302)
+
             // The message list carries the attachment's URL and metadata to members.
             let page = try await bob.request(.GET, "/chats/\(chatID)/messages")
             let message = try #require((try page.json() as? [[String: Any]])?.first)

@@ -11,10 +11,11 @@ public struct FileService: Sendable {
     let repository: FileRepository
     let typePolicy: UploadTypePolicy
 
-    public init(core: CoreServices, typePolicy: UploadTypePolicy = UploadTypePolicy()) {
+    /// - Parameter typePolicy: nil: attachments follow `core.limits.allowedUploadTypes`.
+    public init(core: CoreServices, typePolicy: UploadTypePolicy? = nil) {
         self.core = core
         self.repository = FileRepository(database: core.database, logger: core.logger)
-        self.typePolicy = typePolicy
+        self.typePolicy = typePolicy ?? UploadTypePolicy(attachmentTypes: core.limits.allowedUploadTypes)
     }
 
     /// Stores an upload and returns its `files` row.
@@ -57,6 +58,7 @@ public struct FileService: Sendable {
             throw failure.underlying
         } catch {
             core.logger.error("object store write failed", metadata: ["bucket": "\(bucket)", "error": "\(error)"])
+            GatewayMetrics.shared.recordDependencyError("object_store")
             throw Self.storageError(error)
         }
 

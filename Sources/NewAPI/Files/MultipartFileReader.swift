@@ -36,23 +36,29 @@ final class MultipartFileReader<Body: AsyncIteratorProtocol> where Body.Element 
     private var received = 0
     private let limit: Int
     private var bodyEnded = false
+    private var pendingBody = ByteBuffer()
 
     init(body: Body, boundary: String, limit: Int) {
         self.body = body
         self.parser = MultipartParser(boundary: boundary)
         self.limit = limit
-        parser.onHeader = { [unowned self] name, value in events.append(.header(name: name, value: value)) }
-        parser.onBody = { [unowned self] chunk in
-            // The parser cuts the body at every CR; glue the pieces back into one buffer.
-            if case .body(var last) = events.last {
-                events.removeLast()
-                last.writeBuffer(&chunk)
-                events.append(.body(last))
-            } else {
-                events.append(.body(chunk))
-            }
+        parser.onHeader = { [unowned self] name, value in
+            flushBody()
+            events.append(.header(name: name, value: value))
         }
-        parser.onPartComplete = { [unowned self] in events.append(.partEnd) }
+        // The parser cuts the body at every CR byte; the pieces are gathered in place (no copy of
+        // what was gathered so far) and become one event per request chunk.
+        parser.onBody = { [unowned self] chunk in pendingBody.writeBuffer(&chunk) }
+        parser.onPartComplete = { [unowned self] in
+            flushBody()
+            events.append(.partEnd)
+        }
+    }
+
+    private func flushBody() {
+        guard pendingBody.readableBytes > 0 else { return }
+        events.append(.body(pendingBody))
+        pendingBody = ByteBuffer()
     }
 
     /// Skips to the file part and returns its headers; nil when the body has none.
@@ -121,6 +127,7 @@ final class MultipartFileReader<Body: AsyncIteratorProtocol> where Body.Element 
             } catch {
                 throw ReadError.malformed
             }
+            flushBody()
         }
         return events.removeFirst()
     }
