@@ -134,8 +134,9 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$GATEWAY_PID/stat"; }
 TICKS_PER_SECOND="$(getconf CLK_TCK)"
 
 upload() {
+    # No "Expect: 100-continue": curl would wait a second for an interim answer first.
     curl -sS -o "$OUT_DIR/reply.json" -w '%{http_code} %{time_total} %{size_upload}\n' \
-        -H "Authorization: Bearer $TOKEN" -F "file=@$1;type=application/octet-stream" "$BASE/files"
+        -H "Authorization: Bearer $TOKEN" -H 'Expect:' -F "file=@$1;type=application/octet-stream" "$BASE/files"
 }
 
 # Warm-up: one small upload, so connection pools and code paths exist before the peak is reset.

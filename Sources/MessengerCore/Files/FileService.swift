@@ -112,12 +112,13 @@ public struct FileService: Sendable {
         core.objectURLs.url(bucket: file.bucket, key: file.objectKey, upload: file.uploadDescription)
     }
 
-    /// A key no row uses yet; keys with few random bits (voice: 32) could otherwise collide and
-    /// overwrite another row's object.
+    /// A key no row uses yet. Avatar (48 random bits) and voice keys (32) could collide and
+    /// overwrite another row's object, so they are checked; 128-bit attachment keys are not.
     private func freshKey(for upload: UploadRequest, type: String) async throws -> (bucket: String, key: String) {
         for _ in 0..<5 {
             let candidate = UploadObjectKey.make(
                 purpose: upload.purpose, uploaderID: upload.uploaderID, type: type, buckets: core.buckets)
+            if upload.purpose == .attachment { return candidate }
             if try await !repository.isKeyTaken(bucket: candidate.bucket, key: candidate.key) { return candidate }
         }
         throw FileError.storageFailed
