@@ -323,6 +323,45 @@ struct FileAPITests {
         }
     }
 
+    @Test("sticker images from the local-disk store: served inline as SVG, sandboxed, through /blobs")
+    func localStickerImages() async throws {
+        let blobDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-blobs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: blobDirectory) }
+        try await ScratchDatabase.with(migrated: false) { database, _ in
+            var environment = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME"].contains($0.key) }
+            environment.merge(TestEnvironment.secrets) { $1 }
+            environment["DATABASE_URL"] = database.url
+            environment["MIGRATIONS_DIR"] = TestEnvironment.migrationsDirectory.path
+            environment["STATIC_DIR"] = TestEnvironment.repositoryRoot.appendingPathComponent("static").path
+            environment["BLOB_DIR"] = blobDirectory.path
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("seed-\(UUID().uuidString).log").path
+            defer { try? FileManager.default.removeItem(atPath: log) }
+            try await ChildProcess.run(TestEnvironment.executable("gateway").path, ["seed-demo"], environment: environment, logPath: log)
+
+            try await GatewayProcess.with(
+                databaseURL: database.url, environment: ["BLOB_DIR": blobDirectory.path, "RATE_LIMIT_ENABLED": "false"]
+            ) { gateway in
+                let caller = try await APISession.register(on: gateway, username: "sticky")
+                let stickers = try #require(try await caller.request(.GET, "/stickers").json() as? [[String: Any]])
+                #expect(stickers.count == 8)
+                let id = try #require((stickers.first?["id"] as? NSNumber)?.int64Value)
+                let redirect = try await ObjectURLProbe.get(gateway.baseURL + "/stickers/\(id)/image", accessToken: caller.accessToken)
+                #expect(redirect.status == 302)
+                let location = try #require(redirect.location)
+                #expect(location.hasPrefix("/blobs/bh-stickers/stickers/"))
+                let image = try await HTTPTestClient.request(gateway.baseURL + location)
+                #expect(image.status == 200)
+                #expect(image.headers.first(name: "Content-Type") == "image/svg+xml")
+                #expect(image.headers.first(name: "Content-Disposition") == nil)
+                #expect(image.headers.first(name: "Content-Security-Policy")?.contains("sandbox") == true)
+                #expect(image.text.contains("<svg"))
+                let ranged = try await HTTPTestClient.request(gateway.baseURL + location, headers: [("Range", "bytes=0-3")])
+                #expect(ranged.status == 206)
+                #expect(ranged.text == String(image.text.prefix(4)))
+            }
+        }
+    }
+
     @Test("/blobs refuses paths outside the store and unsigned requests alike (local disk)")
     func localBlobRouteIsClosed() async throws {
         try await FileGateway.with(.localDisk) { files in
