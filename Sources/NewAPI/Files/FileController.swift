@@ -7,12 +7,14 @@ import NIOCore
 struct FileController {
     let files: FileService
     let authenticator: RequestAuthenticator
+    let rateLimiter: RateLimiter
     /// `MAX_FILE_SIZE_MB` in bytes: the limit of the whole request body, framing included.
     let maximumBodyBytes: Int
 
     init(core: CoreServices, authenticator: RequestAuthenticator) {
         self.files = FileService(core: core)
         self.authenticator = authenticator
+        self.rateLimiter = core.rateLimiter
         self.maximumBodyBytes = core.limits.maxFileSizeBytes
     }
 
@@ -28,6 +30,7 @@ struct FileController {
 
     func upload(_ request: Request) async throws -> Response {
         let identity = try await authenticator.identity(of: request)
+        try await rateLimiter.enforce(.uploadPerUser, subject: String(identity.userID))
         // A declared length over the limit is refused before a byte is read.
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maximumBodyBytes {
             throw tooLarge
