@@ -36,7 +36,9 @@ enum GatewayApplication {
             buckets: configuration.buckets,
             limits: .init(
                 messageMaxLength: configuration.messageMaxLength, maxFileSizeBytes: configuration.maxFileSizeMB << 20,
-                webSocketAuthTimeoutSeconds: configuration.webSocketAuthTimeoutSeconds),
+                webSocketAuthTimeoutSeconds: configuration.webSocketAuthTimeoutSeconds,
+                allowedUploadTypes: configuration.allowedUploadMimeTypes),
+            blobs: blobStore(configuration),
             presenceStore: redis.map { RedisPresenceStore(client: $0) as any PresenceStore } ?? InProcessPresenceStore())
 
         let router = Router(context: GatewayRequestContext.self)
@@ -51,6 +53,10 @@ enum GatewayApplication {
             database: database, redis: redis, objectStoreEndpoint: configuration.objectStore?.endpoint, logger: logger)
         HealthController(probe: probe).addRoutes(to: router)
         NewAPIRoutes.register(on: router, core: core)
+        if configuration.objectStore == nil, let store = core.blobs as? LocalBlobStore {
+            LocalBlobController(signer: localBlobURLSigner(configuration), store: store, files: FileService(core: core))
+                .addRoutes(to: router)
+        }
         var services: [any Service] = [
             database, MessagePartitionMaintenance.service(client: database, logger: logger),
             KeyDerivationLifecycle(pool: keyDerivation),
@@ -98,6 +104,11 @@ enum GatewayApplication {
         if let store = configuration.objectStore {
             return ObjectURLPresigner(store: store, buckets: configuration.buckets)
         }
+        return localBlobURLSigner(configuration)
+    }
+
+    /// The local store's URL signer, keyed from the JWT secret so every node signs alike.
+    static func localBlobURLSigner(_ configuration: GatewayConfiguration) -> LocalBlobURLSigner {
         let key = HMAC<SHA256>.authenticationCode(
             for: Data("local-blob-urls".utf8), using: SymmetricKey(data: Data(configuration.secrets.jwtSecret.utf8)))
         return LocalBlobURLSigner(secret: SymmetricKey(data: Data(key)), lifetimeSeconds: configuration.buckets.presignTTLSeconds)

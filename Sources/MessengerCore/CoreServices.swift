@@ -17,6 +17,8 @@ public struct CoreServices: Sendable {
     public let objectURLs: any ObjectURLSigning
     public let buckets: BucketSettings
     public let limits: Limits
+    /// Where file objects are stored (S3, or the local disk without one).
+    public let blobs: any BlobStore
 
     /// Sizes and lengths that are configuration, not contract.
     public struct Limits: Sendable {
@@ -24,18 +26,25 @@ public struct CoreServices: Sendable {
         public var maxFileSizeBytes: Int
         /// `WS_AUTH_TIMEOUT_S`: how long a socket may stay unauthenticated.
         public var webSocketAuthTimeoutSeconds: Int
+        /// `ALLOWED_UPLOAD_MIME_TYPES`: the types `POST /files` stores (active ones never).
+        public var allowedUploadTypes: Set<String>
 
-        public init(messageMaxLength: Int = 4096, maxFileSizeBytes: Int = 50 << 20, webSocketAuthTimeoutSeconds: Int = 10) {
+        public init(
+            messageMaxLength: Int = 4096, maxFileSizeBytes: Int = 50 << 20, webSocketAuthTimeoutSeconds: Int = 10,
+            allowedUploadTypes: Set<String> = UploadPurpose.defaultAttachmentTypes
+        ) {
             self.messageMaxLength = messageMaxLength
             self.maxFileSizeBytes = maxFileSizeBytes
             self.webSocketAuthTimeoutSeconds = webSocketAuthTimeoutSeconds
+            self.allowedUploadTypes = allowedUploadTypes
         }
     }
 
     public init(
         database: PostgresClient, logger: Logger, passwords: PasswordHasher, tokens: TokenService,
         rateLimiter: RateLimiter, bus: any MessageBus, objectURLs: any ObjectURLSigning,
-        buckets: BucketSettings, limits: Limits, presenceStore: any PresenceStore = InProcessPresenceStore()
+        buckets: BucketSettings, limits: Limits, blobs: any BlobStore,
+        presenceStore: any PresenceStore = InProcessPresenceStore()
     ) {
         self.database = database
         self.logger = logger
@@ -48,5 +57,6 @@ public struct CoreServices: Sendable {
         self.objectURLs = objectURLs
         self.buckets = buckets
         self.limits = limits
+        self.blobs = blobs
     }
 }

@@ -21,7 +21,7 @@ struct MessageInsertStatement: PostgresPreparedStatement {
         WITH checks AS (
             SELECT c.type::text AS chat_type, m.role,
                    ($6::bigint IS NULL OR EXISTS (SELECT 1 FROM stickers WHERE id = $6)) AS sticker_exists,
-                   ($5::bigint IS NULL OR EXISTS (SELECT 1 FROM files WHERE id = $5 AND uploader_id = $2)) AS file_is_senders
+                   ($5::bigint IS NULL OR EXISTS (SELECT 1 FROM files WHERE \(AttachableFile.condition(fileID: "$5", userID: "$2")))) AS file_is_senders
             FROM chats c
             LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2
             WHERE c.id = $1
