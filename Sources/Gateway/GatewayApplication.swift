@@ -16,9 +16,13 @@ enum GatewayApplication {
         migrations: [SchemaMigration],
         logger: Logger
     ) async throws -> some ApplicationProtocol {
-        let database = PostgresClient(settings: configuration.database, logger: logger)
+        var databaseSettings = configuration.database
+        databaseSettings.applicationName = DatabasePoolSampler.uniqueApplicationName()
+        let database = PostgresClient(settings: databaseSettings, logger: logger)
         let redis = configuration.redis.map { RedisClient(settings: $0) }
         let metrics = GatewayMetrics.shared
+        // The WebSocket layer's families are exported from the start (at 0), not from their first event.
+        _ = RealtimeMetrics.shared
         let keyDerivation = KeyDerivationPool()
         let core = CoreServices(
             database: database,
@@ -50,6 +54,9 @@ enum GatewayApplication {
         NewAPIRoutes.register(on: router, core: core)
         var services: [any Service] = [
             database, MessagePartitionMaintenance(client: database, logger: logger), KeyDerivationLifecycle(pool: keyDerivation),
+            DatabasePoolSampler(
+                client: database, applicationName: databaseSettings.applicationName, poolSize: databaseSettings.poolSize,
+                metrics: metrics, logger: logger),
         ]
         if let redis {
             services.append(RedisLifecycle(client: redis))
