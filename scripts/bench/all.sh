@@ -68,8 +68,21 @@ for name in "${names[@]}"; do
     status=0
     env "${extra[@]}" OUT_DIR="$dir" QUICK="${QUICK:-0}" "scripts/bench/$name.sh" >"$dir/stdout.md" 2>"$dir/stderr.log" || status=$?
     STATUS[$name]=$status
-    # A script that printed its report but wrote no summary.md still gets its stdout shown.
-    [[ -s $dir/summary.md ]] || cp "$dir/stdout.md" "$dir/summary.md"
+    # A script that printed its report but wrote no summary.md still gets its stdout shown; one
+    # that wrote nothing gets the end of its log.
+    if [[ ! -s $dir/summary.md && -s $dir/stdout.md ]]; then
+        cp "$dir/stdout.md" "$dir/summary.md"
+    elif [[ ! -s $dir/summary.md ]]; then
+        {
+            echo "### scripts/bench/$name.sh"
+            echo
+            echo "No report (exit status $status). Last lines of its log:"
+            echo
+            echo '```'
+            tail -n 5 "$dir/stderr.log"
+            echo '```'
+        } >"$dir/summary.md"
+    fi
     log "$name: exit status $status"
 done
 

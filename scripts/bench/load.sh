@@ -76,6 +76,7 @@ cp "$GATEWAY_BIN" "$OUT_DIR/gateway"
 GATEWAY="$OUT_DIR/gateway"
 
 PIDS=()
+# shellcheck disable=SC2317  # invoked by the trap
 cleanup() {
     local status=$? pid
     for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
