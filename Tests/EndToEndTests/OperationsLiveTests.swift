@@ -127,14 +127,19 @@ struct OperationsLiveTests {
                 }
                 #expect(try await HTTPTestClient.request(base + "/metrics").status == 404)
 
-                // A WebSocket through nginx: upgrade, authenticate, ping.
+                // WebSockets through nginx: upgrade, authenticate, ping; interleaved with plain
+                // requests, so that kept-alive upstream connections exist (the gateway cannot
+                // upgrade on a reused connection, so /ws must not get one).
                 let session = try await APISession.register(on: first)
-                let socket = try await TestSocket.connect(port: port, token: session.accessToken)
-                let authenticated = try await socket.receiveObject(ofType: "auth_ok")
-                #expect((authenticated?["user_id"] as? NSNumber)?.int64Value == session.userID)
-                try socket.send(["type": "ping"])
-                #expect(try await socket.receiveObject(ofType: "pong") != nil)
-                socket.close()
+                for _ in 0..<4 {
+                    #expect(try await HTTPTestClient.request(base + "/health").status == 200)
+                    let socket = try await TestSocket.connect(port: port, token: session.accessToken)
+                    let authenticated = try await socket.receiveObject(ofType: "auth_ok")
+                    #expect((authenticated?["user_id"] as? NSNumber)?.int64Value == session.userID)
+                    try socket.send(["type": "ping"])
+                    #expect(try await socket.receiveObject(ofType: "pong") != nil)
+                    socket.close()
+                }
             } catch {
                 print((try? String(contentsOfFile: directory.path("nginx.log"), encoding: .utf8)) ?? "")
                 nginx?.signal(SIGKILL)

@@ -314,25 +314,31 @@ def check_prometheus_config(compose):
 def check_nginx():
     with open(os.path.join(COMPOSE, "nginx.conf")) as handle:
         text = re.sub(r"#[^\n]*", "", handle.read())
-    upstream = re.search(r"upstream\s+gateways\s*\{([^}]*)\}", text)
-    if not upstream:
-        problem("nginx.conf: no `upstream gateways` block")
-        return
-    for gateway in GATEWAYS:
-        if f"server {gateway}:8080" not in upstream.group(1):
-            problem(f"nginx.conf: {gateway}:8080 is not in the upstream")
-    for sticky in ("ip_hash", "hash ", "sticky"):
-        if sticky in upstream.group(1):
-            problem(f"nginx.conf: the upstream must not pin clients ({sticky.strip()})")
+    upstreams = dict(re.findall(r"upstream\s+(\w+)\s*\{([^}]*)\}", text))
+    for name in ("gateways", "gateways_websocket"):
+        if name not in upstreams:
+            problem(f"nginx.conf: no `upstream {name}` block")
+            return
+        for gateway in GATEWAYS:
+            if f"server {gateway}:8080" not in upstreams[name]:
+                problem(f"nginx.conf: {gateway}:8080 is not in upstream {name}")
+        for sticky in ("ip_hash", "hash ", "sticky"):
+            if sticky in upstreams[name]:
+                problem(f"nginx.conf: upstream {name} must not pin clients ({sticky.strip()})")
+    # The gateway upgrades only on a connection's first request (307 on a reused one).
+    if "keepalive" in upstreams["gateways_websocket"]:
+        problem("nginx.conf: /ws's upstream must not reuse connections (no keepalive)")
     websocket = re.search(r"location\s*=\s*/ws\s*\{([^}]*)\}", text)
     if not websocket:
         problem("nginx.conf: no `location = /ws`")
     else:
         body = websocket.group(1)
-        for needed in ("proxy_pass http://gateways", "proxy_set_header Upgrade $http_upgrade",
+        for needed in ("proxy_pass http://gateways_websocket;", "proxy_set_header Upgrade $http_upgrade",
                        "proxy_set_header Connection $connection_upgrade", "proxy_read_timeout"):
             if needed not in body:
                 problem(f"nginx.conf: /ws lacks `{needed}`")
+    if "$request " in text or '"$request"' in text:
+        problem("nginx.conf: the access log must not write $request (the /ws query string may hold a token)")
     if not re.search(r"location\s*=\s*/metrics\s*\{\s*return\s+404;", text):
         problem("nginx.conf: /metrics must not be reachable through nginx")
     if "map $http_upgrade $connection_upgrade" not in text:
@@ -534,7 +540,7 @@ def derive_nginx_config(options):
     with open(os.path.join(COMPOSE, "nginx.conf")) as handle:
         text = handle.read()
     replacements = [
-        ("server gateway-1:8080", f"server {options['--gateway-1']}"),
+        ("server gateway-1:8080", f"server {options['--gateway-1']}"),  # in both upstreams
         ("server gateway-2:8080", f"server {options['--gateway-2']}"),
         ("proxy_pass http://minio:9000/", f"proxy_pass http://{options['--minio']}/"),
         ("listen 80;", f"listen {options['--listen']};"),
