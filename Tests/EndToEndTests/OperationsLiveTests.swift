@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 import TestSupport
 
@@ -200,6 +201,21 @@ struct OperationsLiveTests {
                     #expect(text.contains(#"messenger_dependency_errors_total{dependency="\#(dependency)"} 0"#))
                 }
                 #expect(try Promtool.checkMetrics(text) == 0)
+            }
+        }
+    }
+
+    @Test("a PostgreSQL failure that reaches the edge as a 500 counts as a database error")
+    func databaseErrorsAreCounted() async throws {
+        try await ScratchDatabase.with { database, client in
+            try await GatewayProcess.with(databaseURL: database.url) { gateway in
+                let session = try await APISession.register(on: gateway)
+                // The test owns this database: break the chat list's query under the running gateway.
+                try await client.query("DROP TABLE chat_members CASCADE", logger: Logger(label: "tests"))
+                #expect(try await session.request(.GET, "/chats").status == 500)
+                let text = try await HTTPTestClient.request(gateway.baseURL + "/metrics").text
+                #expect(Self.value(of: #"messenger_dependency_errors_total{dependency="database"}"#, in: text) == 1)
+                #expect(Self.value(of: #"messenger_dependency_errors_total{dependency="redis"}"#, in: text) == 0)
             }
         }
     }
