@@ -205,6 +205,56 @@ struct OperationsLiveTests {
         }
     }
 
+    @Test("the compose environment is a configuration the binary accepts: the schema job migrates, a replica serves")
+    func composeEnvironmentIsAccepted() async throws {
+        try await ScratchDatabase.with(migrated: false) { database, _ in
+            let composed = try await Self.composeEnvironment(of: "schema")
+            #expect(Set(composed.keys) == Set(try await Self.composeEnvironment(of: "gateway-1").keys))
+            // Only where the services are differs: the test's own instead of compose's host names.
+            var environment = composed.merging(try Self.testServiceAddresses(database: database.url)) { $1 }
+            environment["REDIS_PASS"] = nil  // the test Redis has no password
+            environment["PATH"] = "/usr/bin:/bin"
+            environment["MIGRATIONS_DIR"] = TestEnvironment.migrationsDirectory.path
+            try await OperationsCheck.tool(TestEnvironment.executable("gateway").path, ["migrate"], environment: environment)
+
+            let gateway = try await GatewayProcess.start(databaseURL: database.url, environment: environment)
+            do {
+                #expect(try await HTTPTestClient.request(gateway.baseURL + "/health/ready").status == 200)
+                let token = try #require(composed["METRICS_TOKEN"])
+                #expect(try await HTTPTestClient.request(gateway.baseURL + "/metrics").status == 401)
+                let metrics = try await HTTPTestClient.request(gateway.baseURL + "/metrics", headers: [("Authorization", "Bearer \(token)")])
+                #expect(metrics.status == 200)
+            } catch {
+                await gateway.stop()
+                throw error
+            }
+            await gateway.stop()
+        }
+    }
+
+    /// `check_ops.py compose-env SERVICE`: the service's environment with fresh random secrets.
+    static func composeEnvironment(of service: String) async throws -> [String: String] {
+        let output = try await OperationsCheck.run(["compose-env", service])
+        let object = try JSONSerialization.jsonObject(with: Data(output.utf8))
+        return try #require(object as? [String: String])
+    }
+
+    /// The compose variables that name hosts and ports, pointed at the test services.
+    static func testServiceAddresses(database: String) throws -> [String: String] {
+        let db = try #require(URLComponents(string: database))
+        let redis = try #require(URLComponents(string: try TestEnvironment.redisURL()))
+        let s3 = try #require(URLComponents(string: try TestEnvironment.required("S3_ENDPOINT")))
+        return [
+            "DB_HOST": db.host ?? "", "DB_PORT": String(db.port ?? 5432), "DB_NAME": String(db.path.dropFirst()),
+            "DB_USER": db.user ?? "", "DB_PASS": db.password ?? "",
+            "REDIS_HOST": redis.host ?? "", "REDIS_PORT": String(redis.port ?? 6379),
+            "MINIO_ENDPOINT": "\(s3.host ?? ""):\(s3.port ?? 80)",
+            "MINIO_ACCESS_KEY": try TestEnvironment.required("S3_ACCESS_KEY"),
+            "MINIO_SECRET_KEY": try TestEnvironment.required("S3_SECRET_KEY"),
+            "HOST": "127.0.0.1", "PORT": "0",
+        ]
+    }
+
     @Test("a PostgreSQL failure that reaches the edge as a 500 counts as a database error")
     func databaseErrorsAreCounted() async throws {
         try await ScratchDatabase.with { database, client in

@@ -15,6 +15,10 @@ No container engine runs where the tests run, so the compose stack is checked by
                                            Prometheus at URL (its /api/v1/query accepts it)
   check_ops.py runtime-libs BINARY...      the Dockerfile's runtime stage installs a Debian package
                                            for every shared library the binaries load
+  check_ops.py compose-env SERVICE         the environment compose gives SERVICE, as JSON, with every
+                                           required ${VAR:?} filled with a fresh random secret and
+                                           ${VAR:-default} with its default (to run the real binary
+                                           with it)
   check_ops.py nginx-config --gateway-1 H:P --gateway-2 H:P --minio H:P --listen H:P --dir D --out F
                                            compose/nginx.conf with the compose host names and ports
                                            replaced by loopback ones (and its pid file in D), to be
@@ -533,6 +537,32 @@ def check_runtime_libraries(binaries):
                         "which the runtime stage does not install")
 
 
+# ------------------------------------------------------------------ compose environment
+
+def interpolate(value, filled):
+    """Compose's interpolation of one value: `$$` is `$`, `${VAR:?…}` must be set (here: a random
+    secret, the same for every use of VAR), `${VAR:-default}` falls back to its default."""
+    def replace(match):
+        name, operator, argument = match.group(1), match.group(2), match.group(3) or ""
+        if name in filled:
+            return filled[name]
+        if operator == "?":
+            filled[name] = os.urandom(24).hex()
+            return filled[name]
+        if operator == "-":
+            return argument
+        return os.environ.get(name, "")
+    value = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-?])([^}]*))?\}", replace, str(value).replace("$$", "\0"))
+    return value.replace("\0", "$")
+
+
+def print_compose_env(service):
+    compose = load_yaml("docker-compose.yml")
+    filled = {}
+    env = {key: interpolate(value, filled) for key, value in env_dict(compose["services"][service]).items()}
+    print(json.dumps(env, indent=2, sort_keys=True))
+
+
 # ------------------------------------------------------------------ nginx
 
 def derive_nginx_config(options):
@@ -572,6 +602,9 @@ def main(argv):
         derive_prometheus_config(options["--target"], options["--token-file"], options["--out"])
     elif command == "dashboard-queries" and len(args) == 1:
         check_dashboard_queries(args[0].rstrip("/"))
+    elif command == "compose-env" and len(args) == 1:
+        print_compose_env(args[0])
+        return
     elif command == "nginx-config" and len(args) == 12:
         derive_nginx_config(dict(zip(args[::2], args[1::2])))
     elif command == "runtime-libs" and args:
