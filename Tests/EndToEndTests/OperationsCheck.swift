@@ -17,7 +17,7 @@ enum OperationsCheck {
     /// Runs `executable` to completion with a minimal environment plus `environment`.
     @discardableResult
     static func tool(
-        _ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(120)
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(300)
     ) async throws -> String {
         let directory = try ScratchDirectory()
         defer { directory.remove() }

@@ -518,23 +518,29 @@ def check_runtime_libraries(binaries):
     """Every shared library of the binaries (except the Swift runtime, which the image links
     statically) belongs to a package the runtime stage installs or the base image has."""
     installed = runtime_apt_packages() | BASE_PACKAGES
+    loaded = {}  # library path -> binaries loading it
     for binary in binaries:
         output = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout
         for line in output.splitlines():
             match = re.search(r"=>\s*(/\S+)", line)
-            if not match or "/swift/" in match.group(1):
-                continue
-            path = os.path.realpath(match.group(1))
-            owners = subprocess.run(["dpkg", "-S", path], capture_output=True, text=True)
-            if owners.returncode != 0:
-                owners = subprocess.run(["dpkg", "-S", match.group(1)], capture_output=True, text=True)
-            if owners.returncode != 0:
-                problem(f"{binary}: {match.group(1)} belongs to no Debian package")
-                continue
-            packages = {entry.split(":")[0] for entry in owners.stdout.split(": ")[0].split(", ")}
-            if not packages & installed:
-                problem(f"Dockerfile: {os.path.basename(binary)} loads {match.group(1)} ({', '.join(sorted(packages))}), "
-                        "which the runtime stage does not install")
+            if match and "/swift/" not in match.group(1):
+                loaded.setdefault(match.group(1), []).append(os.path.basename(binary))
+    # One dpkg query for every path (and its resolved form: /lib vs /usr/lib under merged /usr).
+    candidates = {path: {path, os.path.realpath(path)} for path in loaded}
+    queried = sorted(set().union(*candidates.values())) if candidates else []
+    owners = {}
+    if queried:
+        result = subprocess.run(["dpkg", "-S", *queried], capture_output=True, text=True)
+        for line in result.stdout.splitlines():
+            packages, _, path = line.partition(": ")
+            owners.setdefault(path.strip(), set()).update(entry.split(":")[0] for entry in packages.split(", "))
+    for path, users in sorted(loaded.items()):
+        packages = set().union(*(owners.get(candidate, set()) for candidate in candidates[path]))
+        if not packages:
+            problem(f"{', '.join(users)}: {path} belongs to no Debian package")
+        elif not packages & installed:
+            problem(f"Dockerfile: {', '.join(users)} loads {path} ({', '.join(sorted(packages))}), "
+                    "which the runtime stage does not install")
 
 
 # ------------------------------------------------------------------ compose environment
