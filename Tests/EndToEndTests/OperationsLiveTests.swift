@@ -143,16 +143,25 @@ struct OperationsLiveTests {
                 }
             } catch {
                 print((try? String(contentsOfFile: directory.path("nginx.log"), encoding: .utf8)) ?? "")
-                nginx?.signal(SIGKILL)
-                _ = await nginx?.waitForExit(timeout: .seconds(10))
+                await Self.stop(nginx)
                 await first.stop()
                 await second.stop()
                 throw error
             }
-            nginx?.signal(SIGQUIT)
-            if await nginx?.waitForExit(timeout: .seconds(10)) == nil { nginx?.signal(SIGKILL) }
+            await Self.stop(nginx)
             await first.stop()
             await second.stop()
+        }
+    }
+
+    /// SIGTERM: nginx's master stops its workers, then itself. A killed master would leave its
+    /// workers running (and listening), so SIGKILL is only the last resort.
+    static func stop(_ nginx: ChildProcess?) async {
+        guard let nginx else { return }
+        nginx.signal(SIGTERM)
+        if await nginx.waitForExit(timeout: .seconds(20)) == nil {
+            nginx.signal(SIGKILL)
+            _ = await nginx.waitForExit(timeout: .seconds(10))
         }
     }
 
