@@ -151,7 +151,12 @@ ensure_installed() {
         command -v redis-server >/dev/null && command -v redis-cli >/dev/null || apt_pkgs+=(redis-server)
         [[ -f /usr/include/hiredis/hiredis.h ]] || apt_pkgs+=(libhiredis-dev)
         [[ -f /usr/include/sqlite3.h ]] || apt_pkgs+=(libsqlite3-dev)
-        command -v promtool >/dev/null || apt_pkgs+=(prometheus)
+        # promtool and prometheus: the metrics and Prometheus checks of the operations tests.
+        { command -v promtool >/dev/null && command -v prometheus >/dev/null; } || apt_pkgs+=(prometheus)
+        # python3-yaml: scripts/ops/check_ops.py reads the compose files with Debian's python3.
+        /usr/bin/python3 -c 'import yaml' 2>/dev/null || apt_pkgs+=(python3-yaml)
+        # nginx: compose/nginx.conf is run in front of two gateways by the operations tests.
+        [[ -x /usr/sbin/nginx ]] || apt_pkgs+=(nginx-light)
         command -v pkg-config >/dev/null || apt_pkgs+=(pkg-config)
         command -v curl >/dev/null || apt_pkgs+=(curl)
     fi

@@ -16,11 +16,15 @@ enum GatewayApplication {
         migrations: [SchemaMigration],
         logger: Logger
     ) async throws -> some ApplicationProtocol {
-        let database = PostgresClient(settings: configuration.database, logger: logger)
+        var databaseSettings = configuration.database
+        databaseSettings.applicationName = DatabasePoolSampler.uniqueApplicationName()
+        let database = PostgresClient(settings: databaseSettings, logger: logger)
         let redis = configuration.redis.map { RedisClient(settings: $0) }
         // With Redis, events cross nodes; without it, this single node uses an in-process bus.
         let redisBus = try redis.map { try RedisMessageBus(publisher: $0, logger: logger) }
         let metrics = GatewayMetrics.shared
+        // The WebSocket layer's families are exported from the start (at 0), not from their first event.
+        _ = RealtimeMetrics.shared
         let keyDerivation = KeyDerivationPool()
         let core = CoreServices(
             database: database,
@@ -66,6 +70,9 @@ enum GatewayApplication {
                     logger.info("purged retired refresh tokens", metadata: ["count": "\(purged)"])
                 }
             },
+            DatabasePoolSampler(
+                client: database, applicationName: databaseSettings.applicationName, poolSize: databaseSettings.poolSize,
+                metrics: metrics, logger: logger),
         ]
         if let redis {
             services.append(RedisLifecycle(client: redis))

@@ -77,10 +77,29 @@ actor MigratedTemplate {
                 try await SchemaMigrationRunner(client: client, migrations: migrations, logger: ScratchDatabase.logger).migrate()
                 _ = try await MessagePartitionMaintenance.ensureUpcomingPartitions(client: client, logger: ScratchDatabase.logger)
             }
+            try await MigratedTemplate.waitUntilUnused(name, on: admin)
             return name
         }
         created = task
         return try await task.value
+    }
+
+    /// The pool closes its connections in the background, so the server may still count a session
+    /// on the template for a moment; `CREATE DATABASE … TEMPLATE` refuses a template in use, which
+    /// failed every test that started in that moment on a loaded machine.
+    static func waitUntilUnused(_ name: String, on admin: DatabaseSettings) async throws {
+        let client = PostgresClient(settings: admin, logger: ScratchDatabase.logger)
+        try await client.withRunningClient { client in
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                let rows = try await client.query(
+                    "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = \(name)", logger: ScratchDatabase.logger)
+                var sessions: Int64 = 0
+                for try await count in rows.decode(Int64.self) { sessions = count }
+                if sessions == 0 { return }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
     }
 
     /// Databases of earlier test processes (a killed run leaves them behind); this process's own,

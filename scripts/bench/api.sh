@@ -332,7 +332,8 @@ parse_wrk() {
 # seen through its build driver. The fields after the parenthesised name are split separately
 # because the name may contain spaces.
 cpu_snapshot() {
-    cat /proc/[0-9]*/stat 2>/dev/null | awk -v gateway="$GATEWAY_PID" -v self="$$" '{
+    # A process may exit between the glob and cat (cat then fails, and pipefail would end the run).
+    { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v gateway="$GATEWAY_PID" -v self="$$" '{
         close_paren = 0
         for (i = length($0); i > 0; i--) if (substr($0, i, 1) == ")") { close_paren = i; break }
         name = substr($0, index($0, "(") + 1, close_paren - index($0, "(") - 1)

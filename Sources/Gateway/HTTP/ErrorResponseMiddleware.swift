@@ -1,9 +1,11 @@
 import Hummingbird
+import MessengerCore
 import NewAPI
 
 /// Turns every error into a response at one place, the edge: contract errors keep their status and
 /// message, framework errors get the JSON shape of jwt-api.md §1.2, and anything unexpected is
-/// logged and answered 500 `Internal error` without internals.
+/// logged, counted when it is a dependency's failure (PostgreSQL, Redis, object store), and answered
+/// 500 `Internal error` without internals.
 struct ErrorResponseMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -16,6 +18,7 @@ struct ErrorResponseMiddleware<Context: RequestContext>: RouterMiddleware {
             return try error.response(from: request, context: context)
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            GatewayMetrics.shared.recordFailure(error)
             return try APIError.internalError.response(from: request, context: context)
         }
     }

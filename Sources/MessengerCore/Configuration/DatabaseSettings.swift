@@ -9,6 +9,8 @@ public struct DatabaseSettings: Sendable, Equatable {
     public var password: String?
     /// Connections in this process's pool.
     public var poolSize: Int
+    /// `application_name` of this process's connections, as pg_stat_activity shows them.
+    public var applicationName = "gateway"
 
     public init(host: String, port: Int, database: String, username: String, password: String?, poolSize: Int = 10) {
         self.host = host

@@ -11,6 +11,7 @@ extension PostgresClient {
         configuration.options.maximumConnections = settings.poolSize
         configuration.options.minimumConnections = 0
         configuration.options.connectionIdleTimeout = .seconds(60)
+        configuration.options.additionalStartupParameters = [("application_name", settings.applicationName)]
         self.init(configuration: configuration, backgroundLogger: logger)
     }
 

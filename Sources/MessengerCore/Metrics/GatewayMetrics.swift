@@ -17,6 +17,10 @@ public final class GatewayMetrics: Sendable {
     public let messagesSent: Counter
     public let redisPublishFailures: Counter
     public let rateLimited: Counter
+    /// `DB_POOL_SIZE`, and the pool's connections as `DatabasePoolSampler` last saw them.
+    public let databasePoolSize: Gauge
+    public let databasePoolConnectionsOpen: Gauge
+    public let databasePoolConnectionsInUse: Gauge
 
     private struct RequestKey: Hashable {
         let method: String
@@ -43,6 +47,18 @@ public final class GatewayMetrics: Sendable {
             descriptor: .family("messenger_redis_publish_failures_total", "Message events that could not be published to Redis"))
         rateLimited = registry.makeCounter(
             descriptor: .family("messenger_rate_limited_total", "Requests refused by a rate limit"))
+        databasePoolSize = registry.makeGauge(
+            descriptor: .family("messenger_db_pool_size", "Maximum connections of this process's PostgreSQL pool (DB_POOL_SIZE)"))
+        databasePoolConnectionsOpen = registry.makeGauge(
+            descriptor: .family("messenger_db_pool_connections_open", "PostgreSQL connections this process has open, sampled from pg_stat_activity"))
+        databasePoolConnectionsInUse = registry.makeGauge(
+            descriptor: .family(
+                "messenger_db_pool_connections_in_use", "PostgreSQL connections of this process running a statement or transaction, sampled from pg_stat_activity"))
+        // Every dependency's series exists from the start at 0, so rate() and alerts see a
+        // dependency that has never failed, not a missing series.
+        for dependency in MonitoredDependency.allCases {
+            recordDependencyError(dependency.rawValue, count: 0)
+        }
     }
 
     /// Counts one completed HTTP request. `path` must be a route template or `unmatched`, never a raw
@@ -69,7 +85,7 @@ public final class GatewayMetrics: Sendable {
     }
 
     /// Counts a failed call to a dependency (`database`, `redis`, `object_store`).
-    public func recordDependencyError(_ dependency: String) {
+    public func recordDependencyError(_ dependency: String, count: Int = 1) {
         let counter = dependencyErrorCounters.withLock { counters in
             if let counter = counters[dependency] { return counter }
             let counter = registry.makeCounter(
@@ -77,7 +93,15 @@ public final class GatewayMetrics: Sendable {
             counters[dependency] = counter
             return counter
         }
-        counter.increment()
+        counter.increment(by: Int64(count))
+    }
+
+    /// Counts `error` when it is a dependency's failure (see `MonitoredDependency`); other errors
+    /// are not counted.
+    public func recordFailure(_ error: any Error) {
+        if let dependency = MonitoredDependency(failureOf: error) {
+            recordDependencyError(dependency.rawValue)
+        }
     }
 
     /// The exposition text in the layout of jwt-api.md §6.2.
