@@ -7,7 +7,7 @@ No container engine runs where the tests run, so the compose stack is checked by
                                            Grafana provisioning and dashboard: structure and rules
   check_ops.py dashboard-metrics FILE      every metric a dashboard query names is in FILE (a
                                            /metrics text of the real gateway), or is exported by
-                                           Prometheus/cAdvisor, or is one of PENDING_METRICS
+                                           Prometheus/cAdvisor
   check_ops.py prometheus-config --target HOST:PORT --token-file F --out F
                                            compose/prometheus.yml's gateway job, pointed at one
                                            live gateway (scrape every second), nothing else changed
@@ -41,10 +41,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 COMPOSE = os.path.join(ROOT, "compose")
 DASHBOARDS = os.path.join(COMPOSE, "grafana", "dashboards")
 
-# Metrics the dashboard shows that branch `realtime` adds (publish->deliver lag, Redis state).
-# Tolerated while absent from the gateway's output; once that branch is merged they are exported and
-# this list can be emptied.
-PENDING_METRICS = {"messenger_ws_delivery_lag_seconds", "messenger_redis_up"}
 # Series that come from elsewhere than the gateway: Prometheus' own `up`, and cAdvisor's.
 EXTERNAL_METRICS = {"up", "container_cpu_usage_seconds_total", "container_memory_working_set_bytes"}
 # The gateway replicas and the services every stack needs.
@@ -406,7 +402,7 @@ def check_grafana():
                           ("error rate", 'status=~"5.."'),
                           ("WebSocket connections", "messenger_ws_connections_active"),
                           ("messages/s", "messenger_messages_sent_total"),
-                          ("fan-out lag", "messenger_ws_delivery_lag_seconds_bucket"),
+                          ("fan-out lag", "messenger_bus_delivery_lag_seconds_bucket"),
                           ("DB pool", "messenger_db_pool_connections_in_use"),
                           ("Redis and object-store errors", "messenger_dependency_errors_total")):
         if series not in expressions:
@@ -454,14 +450,9 @@ def exported_series(metrics_text):
     return names
 
 
-def tolerated(name):
-    return any(name == pending or name.startswith(pending + "_") for pending in PENDING_METRICS)
-
-
 def check_dashboard_metrics(metrics_file):
     with open(metrics_file) as handle:
         exported = exported_series(handle.read())
-    pending_seen = set()
     for dashboard, panel, expression in dashboard_queries():
         names = metric_names(expression)
         if not names:
@@ -469,12 +460,7 @@ def check_dashboard_metrics(metrics_file):
         for name in names:
             if name in exported or name in EXTERNAL_METRICS:
                 continue
-            if tolerated(name):
-                pending_seen.add(name)
-                continue
             problem(f"{dashboard}: panel {panel!r} queries {name}, which the gateway does not export")
-    for name in sorted(pending_seen):
-        print(f"note: {name} is not exported yet (branch realtime adds it); tolerated")
 
 
 # ------------------------------------------------------------------ live Prometheus
