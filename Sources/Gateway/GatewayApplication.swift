@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
+import LegacyCompat
 import Logging
 import MessengerCore
 import NewAPI
@@ -41,13 +42,18 @@ enum GatewayApplication {
         // metrics see the final status, CORS headers land on error responses too.
         router.middlewares.add(RequestIDMiddleware())
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
-        router.middlewares.add(CrossOriginMiddleware(appliesTo: { _ in true }))
+        router.middlewares.add(CrossOriginMiddleware(appliesTo: { !LegacyCompatRoutes.owns(path: $0) }))
         router.middlewares.add(ErrorResponseMiddleware())
 
         let probe = HealthProbe(
             database: database, redis: redis, objectStoreEndpoint: configuration.objectStore?.endpoint, logger: logger)
         HealthController(probe: probe).addRoutes(to: router)
         NewAPIRoutes.register(on: router, core: core)
+        LegacyCompatRoutes.register(
+            on: router, core: core,
+            settings: LegacySettings(
+                sessionSecret: configuration.secrets.legacySessionKey, allowedOrigins: configuration.allowedOrigins,
+                staticDirectory: configuration.staticDirectory, cppAPIURL: configuration.cppAPIURL))
         var services: [any Service] = [
             database, MessagePartitionMaintenance(client: database, logger: logger), KeyDerivationLifecycle(pool: keyDerivation),
         ]
