@@ -35,7 +35,8 @@ enum GatewayApplication {
             buckets: configuration.buckets,
             limits: .init(
                 messageMaxLength: configuration.messageMaxLength, maxFileSizeBytes: configuration.maxFileSizeMB << 20,
-                webSocketAuthTimeoutSeconds: configuration.webSocketAuthTimeoutSeconds))
+                webSocketAuthTimeoutSeconds: configuration.webSocketAuthTimeoutSeconds),
+            blobs: blobStore(configuration))
 
         let router = Router(context: GatewayRequestContext.self)
         // Middlewares wrap routes as they are added, so they come first. Outermost first:
@@ -90,6 +91,11 @@ enum GatewayApplication {
         if let store = configuration.objectStore {
             return ObjectURLPresigner(store: store, buckets: configuration.buckets)
         }
+        return localBlobURLSigner(configuration)
+    }
+
+    /// The local store's URL signer, keyed from the JWT secret so every node signs alike.
+    static func localBlobURLSigner(_ configuration: GatewayConfiguration) -> LocalBlobURLSigner {
         let key = HMAC<SHA256>.authenticationCode(
             for: Data("local-blob-urls".utf8), using: SymmetricKey(data: Data(configuration.secrets.jwtSecret.utf8)))
         return LocalBlobURLSigner(secret: SymmetricKey(data: Data(key)), lifetimeSeconds: configuration.buckets.presignTTLSeconds)

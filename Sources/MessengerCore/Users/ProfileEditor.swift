@@ -75,11 +75,9 @@ public struct ProfileEditor: Sendable {
     /// - Throws: ``ProfileEditError/fileNotFound``, ``ProfileEditError/notAnImage``,
     ///   ``ProfileEditError/userNotFound``.
     public func setAvatar(userID: Int64, fileID: Int64) async throws -> UserAvatar {
-        let files = try await database.query(
-            "SELECT bucket, object_key, filename, mime_type FROM files WHERE id = \(fileID) AND uploader_id = \(userID)",
-            logger: logger)
+        let files = try await database.query(AttachableFile.query(fileID: fileID, userID: userID), logger: logger)
         var avatar: UserAvatar?
-        for try await (bucket, key, filename, mimeType) in files.decode((String, String, String, String?).self) {
+        for try await (bucket, key, filename, mimeType) in files.decode(AttachableFile.Row.self) {
             avatar = UserAvatar(fileID: fileID, bucket: bucket, objectKey: key, filename: filename, mimeType: mimeType)
         }
         guard let avatar else { throw ProfileEditError.fileNotFound }
