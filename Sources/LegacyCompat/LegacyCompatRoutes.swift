@@ -18,6 +18,7 @@ public enum LegacyCompatRoutes {
         MessageRoutes(core: core).add(to: table)
         SettingsRoutes(core: core).add(to: table)
         StickerRoutes(core: core).add(to: table)
+        UploadRoutes(core: core).add(to: table)
         PageRoutes(files: StaticDirectory(path: settings.staticDirectory), cppAPIURL: settings.cppAPIURL, logger: core.logger)
             .add(to: table)
         table.addOptionsRoutes()

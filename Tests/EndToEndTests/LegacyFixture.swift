@@ -22,7 +22,9 @@ struct LegacyFixture: Sendable {
         try Data("body { color: #123456; }\n".utf8).write(to: directory.appendingPathComponent("style.css"))
         try Data("console.log('app');\n".utf8).write(to: directory.appendingPathComponent("app.js"))
         try Data("<svg xmlns=\"http://www.w3.org/2000/svg\"/>".utf8).write(to: directory.appendingPathComponent("stickers/heart.svg"))
-        let variables = ["RATE_LIMIT_ENABLED": "false", "STATIC_DIR": directory.path].merging(environment) { $1 }
+        let variables = [
+            "RATE_LIMIT_ENABLED": "false", "STATIC_DIR": directory.path, "BLOB_DIR": directory.appendingPathComponent("blobs").path,
+        ].merging(environment) { $1 }
         try await ScratchDatabase.with { database, client in
             try await GatewayProcess.with(databaseURL: database.url, environment: variables) { gateway in
                 try await body(LegacyFixture(gateway: gateway, database: client, staticDirectory: directory))
