@@ -27,9 +27,14 @@ struct LegacyUploadTests {
     static let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(repeating: 7, count: 100)
     static let ogg = Data("OggS".utf8) + Data(repeating: 1, count: 200)
 
-    @Test("avatar: 200 with the stable URL, which redirects to a signed URL; errors of §5.11")
-    func avatar() async throws {
-        try await LegacyFixture.with { f in
+    /// Uploads run against both blob stores: the S3-compatible server and local disk.
+    static func environment(_ storage: String) throws -> [String: String] {
+        storage == "s3" ? try ObjectURLProbe.gatewayEnvironment() : [:]
+    }
+
+    @Test("avatar: 200 with the stable URL, which redirects to a signed URL; errors of §5.11", arguments: ["local", "s3"])
+    func avatar(storage: String) async throws {
+        try await LegacyFixture.with(environment: Self.environment(storage)) { f in
             let (browser, id, _) = try await LegacyBrowser.register(on: f.gateway)
             let (body, type) = Self.multipart([("file", "me.PNG", Self.png)])
             let uploaded = try await browser.request(.POST, "/web-api/upload/avatar", body: body, contentType: type)
@@ -38,7 +43,12 @@ struct LegacyUploadTests {
             #expect(try await browser.request(.GET, "/web-api/me").object["avatar_url"] as? String == "/web-api/users/\(id)/avatar")
             let redirect = try await browser.request(.GET, "/web-api/users/\(id)/avatar")
             #expect(redirect.status == 302)
-            #expect(redirect.headers["Location"].first?.isEmpty == false)
+            let location = try #require(redirect.headers["Location"].first)
+            #expect(location.contains("avatars/\(id)/"))
+            // The signed URL really serves the stored bytes.
+            let fetched = try await HTTPTestClient.request(location.hasPrefix("/") ? f.gateway.baseURL + location : location)
+            #expect(fetched.status == 200)
+            #expect(fetched.body == Self.png)
             #expect(redirect.headers["Cache-Control"] == ["no-store"])
             #expect(try await browser.request(.GET, "/web-api/users/999999/avatar").status == 404)
             #expect(try await LegacyBrowser(gateway: f.gateway).request(.GET, "/web-api/users/\(id)/avatar").status == 401)
@@ -59,9 +69,9 @@ struct LegacyUploadTests {
         }
     }
 
-    @Test("voice: 201 Message of §5.12, served at /uploads/<attachment_path> to chat members only, with Range")
-    func voice() async throws {
-        try await LegacyFixture.with { f in
+    @Test("voice: 201 Message of §5.12, served at /uploads/<attachment_path> to chat members only, with Range", arguments: ["local", "s3"])
+    func voice(storage: String) async throws {
+        try await LegacyFixture.with(environment: Self.environment(storage)) { f in
             let (alice, aliceID, _) = try await LegacyBrowser.register(on: f.gateway, username: "alice")
             let (bob, bobID, _) = try await LegacyBrowser.register(on: f.gateway, username: "bob")
             let (eve, _, _) = try await LegacyBrowser.register(on: f.gateway, username: "eve")
