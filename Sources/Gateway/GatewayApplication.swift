@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
+import LegacyCompat
 import Logging
 import MessengerCore
 import NewAPI
@@ -45,18 +46,23 @@ enum GatewayApplication {
             blobs: blobStore(configuration),
             presenceStore: redis.map { RedisPresenceStore(client: $0) as any PresenceStore } ?? InProcessPresenceStore())
 
-        let router = Router(context: GatewayRequestContext.self)
+        let router = Router(context: GatewayRequestContext.self, options: .autoGenerateHeadEndpoints)
         // Middlewares wrap routes as they are added, so they come first. Outermost first:
         // metrics see the final status, CORS headers land on error responses too.
         router.middlewares.add(RequestIDMiddleware())
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
-        router.middlewares.add(CrossOriginMiddleware(appliesTo: { _ in true }))
+        router.middlewares.add(CrossOriginMiddleware(appliesTo: { !LegacyCompatRoutes.owns(path: $0) }))
         router.middlewares.add(ErrorResponseMiddleware())
 
         let probe = HealthProbe(
             database: database, redis: redis, objectStoreEndpoint: configuration.objectStore?.endpoint, logger: logger)
         HealthController(probe: probe).addRoutes(to: router)
         NewAPIRoutes.register(on: router, core: core)
+        LegacyCompatRoutes.register(
+            on: router, core: core,
+            settings: LegacySettings(
+                sessionSecret: configuration.secrets.legacySessionKey, allowedOrigins: configuration.allowedOrigins,
+                staticDirectory: configuration.staticDirectory, cppAPIURL: configuration.cppAPIURL))
         if configuration.objectStore == nil, let store = core.blobs as? LocalBlobStore {
             LocalBlobController(signer: localBlobURLSigner(configuration), store: store, files: FileService(core: core))
                 .addRoutes(to: router)

@@ -50,6 +50,25 @@ public struct ProfileEditor: Sendable {
         throw ProfileEditError.userNotFound
     }
 
+    /// Replaces display name and bio together, nil storing NULL (the legacy profile form is a full
+    /// replacement, legacy-api.md §5.14). Returns the stored result.
+    ///
+    /// - Throws: ``ProfileEditError/unstorableText``, ``ProfileEditError/userNotFound``.
+    public func replaceDisplayNameAndBio(userID: Int64, displayName: String?, bio: String?) async throws -> StoredProfile {
+        for text in [displayName, bio].compactMap({ $0 }) where text.unicodeScalars.contains("\0") {
+            throw ProfileEditError.unstorableText
+        }
+        let rows = try await database.query(
+            """
+            UPDATE users SET display_name = \(displayName), bio = \(bio) WHERE id = \(userID)
+            RETURNING id, username, display_name, bio
+            """, logger: logger)
+        for try await (id, username, storedName, storedBio) in rows.decode((Int64, String, String?, String?).self) {
+            return StoredProfile(id: id, username: username, displayName: storedName, bio: storedBio)
+        }
+        throw ProfileEditError.userNotFound
+    }
+
     /// Makes the file the user's avatar (moving `updated_at`) and returns it. The file must be the
     /// user's own upload and an ``AvatarImageTypes`` image.
     ///
