@@ -18,7 +18,7 @@ import { NewChatDialog, NewGroupDialog, ProfileDialog, UserDialog, JoinDialog } 
 import { currentDeepLink } from './js/deeplinks.js';
 
 /** Chat list refresh while live (catches chats others created) and while polling (§7.1: 5 s). */
-const LIST_REFRESH_LIVE_MS = 20_000;
+const LIST_REFRESH_LIVE_MS = 10_000;
 const LIST_REFRESH_POLLING_MS = 5_000;
 
 class App {
@@ -147,13 +147,17 @@ class App {
       webApi('/chats').catch(() => null),
       this.cpp.available ? this.cpp.request('/chats').catch(() => null) : Promise.resolve(null),
     ]);
+    const firstLoad = !this.chatList.loaded;
     const before = new Set(this.chatList.chats.keys());
     this.chatList.replace(legacy, jwt);
     const polling = this.live.state !== 'live';
     for (const chat of this.chatList.chats.values()) {
-      before.delete(chat.id);
+      const isNew = !firstLoad && !before.delete(chat.id);
+      // A chat that appeared while the page is open (someone wrote to us first) is followed
+      // from its first message, so what is already in it counts as unread.
+      if (isNew && this.resumePoint(chat.id) === null) this.newestIDs.set(chat.id, 0);
       this.live.follow(chat.id);
-      if (chat.id !== this.conversation.chatID && polling) this.unread.activity(chat.id, chat.lastAt);
+      if (chat.id !== this.conversation.chatID && polling) this.unread.activity(chat.id, chat.lastAt, isNew && chat.preview !== "");
     }
     for (const gone of before) this.live.unfollow(gone);
     this.chatList.render();

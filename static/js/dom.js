@@ -55,8 +55,8 @@ export function avatar(url, name, size = 'md') {
 }
 
 function initialsOf(name) {
-  const words = String(name ?? '?').trim().split(/[\s_-]+/u).filter(Boolean);
-  const letters = words.slice(0, 2).map((word) => Array.from(word)[0] ?? '');
+  const words = String(name ?? '').split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const letters = words.slice(0, 2).map((word) => Array.from(word)[0]);
   return (letters.join('') || '?').toUpperCase();
 }
 

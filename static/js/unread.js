@@ -40,14 +40,16 @@ export class UnreadTracker {
     this.save();
   }
 
-  /** Polling fallback: activity newer than the last visit marks the chat unread. */
-  activity(chatID, lastAt) {
+  /**
+   * Polling fallback: activity newer than the last visit marks the chat unread. A chat seen for
+   * the first time counts as read, unless it appeared while the page was open (`isNew`).
+   */
+  activity(chatID, lastAt, isNew = false) {
     const seenAt = this.state.seenAt[chatID];
-    if (seenAt === undefined) {
-      // First sight of this chat on this device: what is there now counts as seen.
+    if (seenAt === undefined && !isNew) {
       this.state.seenAt[chatID] = lastAt;
       this.save();
-    } else if (lastAt > seenAt && this.count(chatID) === 0) {
+    } else if (lastAt > (seenAt ?? 0) && this.count(chatID) === 0) {
       this.state.counts[chatID] = 1;
       this.state.seenAt[chatID] = lastAt;
       this.save();

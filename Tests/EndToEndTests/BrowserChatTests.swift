@@ -1,0 +1,192 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Two people chatting through the SPA in two independent headless browsers, against the real
+/// gateway: live delivery, markup shown as text, deep links, history paging, the phone layout.
+@Suite("Browser: chatting (headless Chromium)", .serialized, .timeLimit(.minutes(6)))
+struct BrowserChatTests {
+    @Test("two users in two browsers chat in real time over /ws")
+    func realTimeChat() async throws {
+        try await BrowserHarness.with { harness in
+            let alice = try await harness.register("alice")
+            let bob = try await harness.register("bob")
+            try await harness.withBrowser("chat-alice") { aliceBrowser in
+                try await harness.withBrowser("chat-bob") { bobBrowser in
+                    try await harness.signIn(aliceBrowser, as: alice)
+                    try await harness.signIn(bobBrowser, as: bob)
+                    for browser in [aliceBrowser, bobBrowser] {
+                        try await browser.waitForScript(
+                            "the live connection",
+                            "return document.getElementById('connection-status').dataset.state === 'live';")
+                    }
+
+                    // Alice finds Bob and starts the chat.
+                    try await aliceBrowser.click("#new-chat-button")
+                    try await aliceBrowser.type(bob.username, into: "#new-chat-search")
+                    try await aliceBrowser.click(try await aliceBrowser.waitForElement("#new-chat-results li[data-username='\(bob.username)'] button"))
+                    try await aliceBrowser.waitForScript(
+                        "the chat with bob open", "return document.getElementById('conversation-title').textContent === arguments[0];", [bob.username])
+                    try await harness.send(aliceBrowser, "Hi Bob!")
+                    try await harness.waitForMessage(aliceBrowser, "Hi Bob!")
+
+                    // Bob's list picks the new chat up (unread) and he opens it.
+                    let chatID = try await harness.waitForChat(bobBrowser, titled: alice.username)
+                    try await bobBrowser.waitForScript(
+                        "an unread badge", "return document.querySelector(`#chat-list li[data-chat-id='\(chatID)'] .unread-badge`)?.textContent ?? '';")
+                    try await bobBrowser.click("#chat-list li[data-chat-id='\(chatID)'] button")
+                    try await harness.waitForMessage(bobBrowser, "Hi Bob!")
+
+                    // Typing reaches the other side, then the reply arrives without a reload.
+                    let input = try await bobBrowser.find("#composer-input")
+                    try await bobBrowser.sendKeys("Hello", to: input)
+                    try await aliceBrowser.waitForScript(
+                        "the typing indicator", "return document.getElementById('typing-indicator').textContent.includes('typing');")
+                    try await bobBrowser.sendKeys(" Alice", to: input)
+                    try await bobBrowser.sendKeys(WebDriverSession.Key.enter, to: input)
+                    try await harness.waitForMessage(aliceBrowser, "Hello Alice")
+                    try await harness.send(aliceBrowser, "How are you?")
+                    try await harness.waitForMessage(bobBrowser, "How are you?")
+
+                    // Both sides hold the same three messages, in order, once each.
+                    let order = "return [...document.querySelectorAll('#message-list .message-text')].map((p) => p.textContent).join('|');"
+                    #expect(try await aliceBrowser.execute(order) as? String == "Hi Bob!|Hello Alice|How are you?")
+                    #expect(try await bobBrowser.execute(order) as? String == "Hi Bob!|Hello Alice|How are you?")
+                    await aliceBrowser.saveScreenshot("chat-alice")
+                    await bobBrowser.saveScreenshot("chat-bob")
+                }
+            }
+        }
+    }
+
+    @Test("a message containing markup is shown as text, never run")
+    func markupIsText() async throws {
+        try await BrowserHarness.with { harness in
+            let alice = try await harness.register("alice")
+            let bob = try await harness.register("bob")
+            let chatID = try await alice.directChat(with: bob)
+            let hostile = "<img src=x onerror=window.__pwned=1><b>bold</b> &amp; <script>1</script>"
+            try await alice.send(hostile, to: chatID)
+            try await harness.withBrowser("markup") { browser in
+                try await harness.signIn(browser, as: bob)
+                let listed = try await harness.waitForChat(browser, titled: alice.username)
+                #expect(listed == chatID)
+                // The preview in the list is text too.
+                let preview = try await browser.execute(
+                    "return document.querySelector(`#chat-list li[data-chat-id='\(chatID)'] .chat-preview`).textContent;") as? String
+                #expect(preview == hostile)
+                try await browser.click("#chat-list li[data-chat-id='\(chatID)'] button")
+                try await harness.waitForMessage(browser, hostile)
+                let injected = try await browser.execute(
+                    "return document.querySelectorAll('#message-list b, #message-list script, #message-list img:not(.avatar):not(.sticker)').length;")
+                #expect((injected as? NSNumber)?.intValue == 0)
+                #expect(try await browser.execute("return window.__pwned === undefined;") as? Bool == true)
+                await browser.saveScreenshot("markup-as-text")
+            }
+        }
+    }
+
+    @Test("deep links /dm/@name (any case), /dm/<id> and /@name open the right chat or profile")
+    func deepLinks() async throws {
+        try await BrowserHarness.with { harness in
+            let alice = try await harness.register("alice")
+            let bob = try await harness.register("bob")
+            let carol = try await harness.register("carol")
+            try await harness.withBrowser("deep-links") { browser in
+                try await harness.signIn(browser, as: bob)
+
+                try await browser.navigate(to: harness.baseURL + "/dm/@\(alice.username.uppercased())")
+                try await browser.waitForScript(
+                    "the chat with alice", "return document.getElementById('conversation-title').textContent === arguments[0];", [alice.username])
+                let aliceChat = try await alice.directChat(with: bob)
+                try await browser.waitForScript("the chat id in the address", "return location.pathname + location.hash === '/app#chat=\(aliceChat)';")
+                await browser.saveScreenshot("deep-link-dm-name")
+
+                try await browser.navigate(to: harness.baseURL + "/dm/\(carol.id)")
+                try await browser.waitForScript(
+                    "the chat with carol", "return document.getElementById('conversation-title').textContent === arguments[0];", [carol.username])
+                #expect(try await browser.execute("return document.querySelector('#chat-list li[aria-current], #chat-list li.active')?.dataset.chatId;") as? String
+                    == String(try await carol.directChat(with: bob)))
+
+                try await browser.navigate(to: harness.baseURL + "/@\(carol.username)")
+                try await browser.waitForScript(
+                    "carol's profile card",
+                    "return document.getElementById('user-dialog').open && document.getElementById('user-dialog-username').textContent === arguments[0];",
+                    ["@\(carol.username)"])
+                await browser.saveScreenshot("deep-link-profile")
+
+                // Not signed in: /dm/... goes through the login page and comes back to the chat.
+                try await harness.withBrowser("deep-link-login") { fresh in
+                    try await fresh.navigate(to: harness.baseURL + "/dm/@\(alice.username)")
+                    try await fresh.waitForScript("the login page", "return location.pathname === '/login';")
+                    try await fresh.type(bob.username, into: "#username")
+                    try await fresh.type(bob.password, into: "#password")
+                    try await fresh.click("#auth-submit")
+                    try await fresh.waitForScript(
+                        "the chat with alice after login",
+                        "return document.getElementById('conversation-title')?.textContent === arguments[0];", [alice.username])
+                }
+            }
+        }
+    }
+
+    @Test("scrolling up loads older history page by page")
+    func infiniteScroll() async throws {
+        try await BrowserHarness.with { harness in
+            let alice = try await harness.register("alice")
+            let bob = try await harness.register("bob")
+            let chatID = try await alice.directChat(with: bob)
+            for index in 1...120 {
+                try await alice.send("message \(index)", to: chatID)
+            }
+            try await harness.withBrowser("history") { browser in
+                try await harness.signIn(browser, as: bob, path: "/login?next=\(harness.baseURL)/dm/\(alice.id)")
+                try await harness.waitForMessage(browser, "message 120")
+                let count = "return document.querySelectorAll('#message-list .message').length;"
+                let first = (try await browser.execute(count) as? NSNumber)?.intValue ?? 0
+                #expect(first < 120)
+                try await browser.waitForScript(
+                    "all 120 messages after scrolling up",
+                    """
+                    const scroller = document.getElementById('message-scroller');
+                    scroller.scrollTop = 0;
+                    scroller.dispatchEvent(new Event('scroll'));
+                    return document.querySelectorAll('#message-list .message').length === 120;
+                    """, timeout: .seconds(60))
+                let texts = try await browser.execute(
+                    "return [...document.querySelectorAll('#message-list .message-text')].map((p) => p.textContent);") as? [String]
+                #expect(texts == (1...120).map { "message \($0)" })
+                await browser.saveScreenshot("history-top")
+            }
+        }
+    }
+
+    @Test("on a phone-sized screen the list and the chat take turns, and the keyboard reaches both")
+    func phoneLayout() async throws {
+        try await BrowserHarness.with { harness in
+            let alice = try await harness.register("alice")
+            let bob = try await harness.register("bob")
+            let chatID = try await alice.directChat(with: bob)
+            try await alice.send("small screen", to: chatID)
+            try await harness.withBrowser("phone", width: 390, height: 844) { browser in
+                try await harness.signIn(browser, as: bob)
+                _ = try await harness.waitForChat(browser, titled: alice.username)
+                let visible = "return getComputedStyle(document.getElementById(arguments[0])).display !== 'none';"
+                #expect(try await browser.execute(visible, ["sidebar"]) as? Bool == true)
+                #expect(try await browser.execute(visible, ["conversation"]) as? Bool == false)
+                await browser.saveScreenshot("phone-list")
+
+                // Keyboard only: focus the chat and press Enter.
+                try await browser.execute("document.querySelector(`#chat-list li[data-chat-id='\(chatID)'] button`).focus();")
+                try await browser.pressKeys(WebDriverSession.Key.enter)
+                try await harness.waitForMessage(browser, "small screen")
+                #expect(try await browser.execute(visible, ["sidebar"]) as? Bool == false)
+                #expect(try await browser.execute(visible, ["conversation"]) as? Bool == true)
+                await browser.saveScreenshot("phone-chat")
+
+                try await browser.click("#back-button")
+                try await browser.waitForScript("the list again", visible, ["sidebar"])
+            }
+        }
+    }
+}
