@@ -269,7 +269,7 @@ class App {
   async resync(chatID) {
     if (chatID === this.conversation.chatID) await this.openChat(chatID);
     else {
-      this.unread.received(chatID, Number.MAX_SAFE_INTEGER);
+      this.unread.markUnread(chatID);
       await this.refreshChats();
     }
   }

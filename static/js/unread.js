@@ -32,6 +32,12 @@ export class UnreadTracker {
     this.save();
   }
 
+  /** Unread without a known count (the server would not replay what was missed). */
+  markUnread(chatID) {
+    if (this.count(chatID) === 0) this.state.counts[chatID] = 1;
+    this.save();
+  }
+
   /** The user has seen the chat up to `messageID` at time `at` (ms). */
   seen(chatID, messageID, at = Date.now()) {
     this.state.counts[chatID] = 0;
