@@ -69,6 +69,13 @@ export class Conversation extends EventTarget {
         this.sendText();
       }
     });
+    const attach = document.getElementById('attach-file');
+    document.getElementById('attach-button').addEventListener('click', () => attach.click());
+    attach.addEventListener('change', () => {
+      const file = attach.files?.[0];
+      if (file) this.sendFile(file);
+      attach.value = '';
+    });
     this.input.addEventListener('input', () => {
       this.autoGrow();
       this.noteTyping();
@@ -334,8 +341,12 @@ export class Conversation extends EventTarget {
       case 'file': {
         const href = safeURL(message.attachmentURL);
         const label = message.fileName || 'File';
-        return h('p', { class: 'message-text' }, href ? h('a', { href, target: '_blank', rel: 'noopener noreferrer', text: `📎 ${label}` }) : `📎 ${label}`,
-          message.content ? h('span', { class: 'caption', text: ` ${message.content}` }) : null);
+        const image = href && /^image\/(png|jpeg|gif|webp)$/u.test(message.mimeType ?? '')
+          ? h('img', { class: 'attachment-image', src: href, alt: label, loading: 'lazy' }) : null;
+        return h('div', { class: 'attachment' },
+          image,
+          h('p', { class: 'message-text' }, href ? h('a', { href, target: '_blank', rel: 'noopener noreferrer', text: `📎 ${label}` }) : `📎 ${label}`),
+          message.content ? h('p', { class: 'message-text caption', text: message.content }) : null);
       }
       default:
         return h('p', { class: 'message-text', text: message.content });
@@ -426,6 +437,27 @@ export class Conversation extends EventTarget {
       this.delivered(chat, message);
     } catch (error) {
       toast(error.message || 'Could not send the voice message.', 'error');
+    }
+  }
+
+  /** Any file, through the JWT API (POST /files, then a `file` message). */
+  async sendFile(file) {
+    const chat = this.chat;
+    if (!chat) return;
+    if (!this.app.cpp.available) {
+      toast('Files need the new API, which is not available for this session.', 'error');
+      return;
+    }
+    try {
+      const form = new FormData();
+      form.append('file', file, file.name);
+      const stored = await this.app.cpp.request('/files', { method: 'POST', form });
+      const message = fromJWT(await this.app.cpp.request(`/chats/${chat.id}/messages`, {
+        method: 'POST', json: { type: 'file', content: '', file_id: stored.id, client_msg_id: crypto.randomUUID() },
+      }));
+      this.delivered(chat, message);
+    } catch (error) {
+      toast(error.message || 'Could not send the file.', 'error');
     }
   }
 

@@ -17,6 +17,7 @@ import { parseTimestamp } from './time.js';
  * @property {number|null} stickerID
  * @property {string|null} attachmentURL
  * @property {string|null} fileName
+ * @property {string|null} [mimeType]
  * @property {number|null} durationSeconds
  * @property {number} createdAt         milliseconds
  */
@@ -60,6 +61,7 @@ export function fromJWT(message) {
     stickerID: message.sticker_id ?? null,
     attachmentURL: message.attachment_url ?? null,
     fileName: message.filename ?? null,
+    mimeType: message.mime_type ?? null,
     durationSeconds: message.duration_seconds ?? null,
     createdAt: parseTimestamp(message.created_at),
   };
