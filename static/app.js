@@ -150,14 +150,18 @@ class App {
     const firstLoad = !this.chatList.loaded;
     const before = new Set(this.chatList.chats.keys());
     this.chatList.replace(legacy, jwt);
-    const polling = this.live.state !== 'live';
+    const live = this.live.state === 'live';
     for (const chat of this.chatList.chats.values()) {
       const isNew = !firstLoad && !before.delete(chat.id);
       // A chat that appeared while the page is open (someone wrote to us first) is followed
       // from its first message, so what is already in it counts as unread.
-      if (isNew && this.resumePoint(chat.id) === null) this.newestIDs.set(chat.id, 0);
+      if (isNew && live && this.resumePoint(chat.id) === null) this.newestIDs.set(chat.id, 0);
+      // Unread counting: the socket counts the chats it resumes exactly; the others (and all
+      // chats while polling) go by last activity.
+      if (chat.id !== this.conversation.chatID && (!live || this.resumePoint(chat.id) === null)) {
+        this.unread.activity(chat.id, chat.lastAt, isNew && chat.preview !== '');
+      }
       this.live.follow(chat.id);
-      if (chat.id !== this.conversation.chatID && polling) this.unread.activity(chat.id, chat.lastAt, isNew && chat.preview !== "");
     }
     for (const gone of before) this.live.unfollow(gone);
     this.chatList.render();

@@ -59,6 +59,54 @@ struct BrowserChatTests {
         }
     }
 
+    @Test("after the socket drops, the reconnect resumes every chat and loses no message")
+    func losslessResume() async throws {
+        try await BrowserHarness.with { harness in
+            let alice = try await harness.register("alice")
+            let bob = try await harness.register("bob")
+            let carol = try await harness.register("carol")
+            let aliceChat = try await alice.directChat(with: bob)
+            let carolChat = try await carol.directChat(with: bob)
+            try await alice.send("before the drop", to: aliceChat)
+            try await carol.send("hello from carol", to: carolChat)
+            try await harness.withBrowser("resume") { browser in
+                try await harness.signIn(browser, as: bob)
+                let live = "return document.getElementById('connection-status').dataset.state === 'live';"
+                try await browser.waitForScript("the live connection", live)
+                // Bob reads Alice's chat (so its newest id is known), then moves to Carol's.
+                try await browser.click(try await browser.waitForElement("#chat-list li[data-chat-id='\(aliceChat)'] button"))
+                try await harness.waitForMessage(browser, "before the drop")
+                try await browser.click("#chat-list li[data-chat-id='\(carolChat)'] button")
+                try await harness.waitForMessage(browser, "hello from carol")
+
+                // The socket goes away; Alice writes twice meanwhile; the socket comes back.
+                try await browser.execute("window.messengerApp.live.stop();")
+                try await browser.waitForScript("the socket closed", "return document.getElementById('connection-status').dataset.state === 'offline';")
+                try await alice.send("missed one", to: aliceChat)
+                try await alice.send("missed two", to: aliceChat)
+                try await browser.execute("window.messengerApp.live.start();")
+                try await browser.waitForScript("the live connection again", live)
+
+                // Only the resumed subscription can bring these: Alice's chat is not open (not
+                // polled), and polling would count at most one.
+                let badge = try await browser.waitForScript(
+                    "two unread in Alice's chat",
+                    "const b = document.querySelector(`#chat-list li[data-chat-id='\(aliceChat)'] .unread-badge`); return b && b.textContent === '2' ? b.textContent : '';")
+                #expect(badge == "2")
+                let metrics = try await HTTPTestClient.request(harness.baseURL + "/metrics")
+                let replayed = metrics.text.split(separator: "\n").first { $0.hasPrefix("messenger_ws_replayed_messages_total") }
+                #expect(replayed.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 >= 2 } == true)
+
+                try await browser.click("#chat-list li[data-chat-id='\(aliceChat)'] button")
+                try await harness.waitForMessage(browser, "missed two")
+                let texts = try await browser.execute(
+                    "return [...document.querySelectorAll('#message-list .message-text')].map((p) => p.textContent).join('|');") as? String
+                #expect(texts == "before the drop|missed one|missed two")
+                await browser.saveScreenshot("resume")
+            }
+        }
+    }
+
     @Test("a message containing markup is shown as text, never run")
     func markupIsText() async throws {
         try await BrowserHarness.with { harness in

@@ -7,7 +7,8 @@
 export class UnreadTracker {
   constructor(userID) {
     this.key = `spa.unread.${userID}`;
-    this.state = { counts: {}, seenID: {}, seenAt: {} };
+    // estimated: chats whose count of 1 came from last activity, not from counted messages.
+    this.state = { counts: {}, seenID: {}, seenAt: {}, estimated: {} };
     try {
       const stored = JSON.parse(localStorage.getItem(this.key) ?? 'null');
       if (stored && typeof stored === 'object') Object.assign(this.state, stored);
@@ -28,19 +29,25 @@ export class UnreadTracker {
   received(chatID, messageID) {
     if (messageID <= (this.state.seenID[chatID] ?? 0)) return;
     this.state.seenID[chatID] = messageID;
-    this.state.counts[chatID] = this.count(chatID) + 1;
+    // The first counted message replaces an estimate that stood for the same news.
+    this.state.counts[chatID] = this.state.estimated[chatID] ? 1 : this.count(chatID) + 1;
+    delete this.state.estimated[chatID];
     this.save();
   }
 
   /** Unread without a known count (the server would not replay what was missed). */
   markUnread(chatID) {
-    if (this.count(chatID) === 0) this.state.counts[chatID] = 1;
+    if (this.count(chatID) === 0) {
+      this.state.counts[chatID] = 1;
+      this.state.estimated[chatID] = true;
+    }
     this.save();
   }
 
   /** The user has seen the chat up to `messageID` at time `at` (ms). */
   seen(chatID, messageID, at = Date.now()) {
     this.state.counts[chatID] = 0;
+    delete this.state.estimated[chatID];
     if (messageID) this.state.seenID[chatID] = Math.max(messageID, this.state.seenID[chatID] ?? 0);
     this.state.seenAt[chatID] = Math.max(at, this.state.seenAt[chatID] ?? 0);
     this.save();
@@ -57,6 +64,7 @@ export class UnreadTracker {
       this.save();
     } else if (lastAt > (seenAt ?? 0) && this.count(chatID) === 0) {
       this.state.counts[chatID] = 1;
+      this.state.estimated[chatID] = true;
       this.state.seenAt[chatID] = lastAt;
       this.save();
     }
