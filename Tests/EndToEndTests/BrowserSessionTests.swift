@@ -6,6 +6,20 @@ import TestSupport
 /// keeps the session, logout, and the theme setting. Screenshots go to .build/test-artifacts/.
 @Suite("Browser: sign-in, session and settings (headless Chromium)", .serialized, .timeLimit(.minutes(5)))
 struct BrowserSessionTests {
+    @Test("the WebDriver client drives headless Chromium against the gateway")
+    func browserTooling() async throws {
+        try await BrowserHarness.with { harness in
+            try await harness.withBrowser("tooling") { browser in
+                try await browser.navigate(to: harness.baseURL + "/health")
+                let text = try await browser.waitForScript("the health reply", "return document.body.textContent;")
+                #expect(text.contains("\"status\""))
+                #expect(try await browser.currentURL() == harness.baseURL + "/health")
+                let png = try await browser.screenshot()
+                #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+            }
+        }
+    }
+
     @Test("the login page refuses a wrong password and shows the server's message")
     func wrongPassword() async throws {
         try await BrowserHarness.with { harness in
