@@ -20,6 +20,9 @@ import { currentDeepLink } from './js/deeplinks.js';
 /** Chat list refresh while live (catches chats others created) and while polling (§7.1: 5 s). */
 const LIST_REFRESH_LIVE_MS = 10_000;
 const LIST_REFRESH_POLLING_MS = 5_000;
+/** Presence lookups when the socket (re)connects: at most this many partners, this often. */
+const PRESENCE_LOOKUPS = 30;
+const PRESENCE_RELOAD_MS = 60_000;
 
 class App {
   async start() {
@@ -246,7 +249,27 @@ class App {
     status.textContent = { live: 'Live', connecting: 'Connecting…', offline: 'Offline · checking for messages' }[state] ?? '';
     this.conversation.updatePolling();
     this.scheduleListRefresh();
-    if (state === 'live') this.refreshChats();
+    if (state === 'live') this.refreshChats().then(() => this.loadPresence());
+  }
+
+  /**
+   * Who of the direct-chat partners is online now: `online` from GET /users/{id} where the
+   * gateway reports it. `presence` events keep it current while the socket is live; this fills
+   * in what happened before the socket opened (or while it was down).
+   */
+  async loadPresence() {
+    if (!this.cpp.available || Date.now() - (this.presenceLoadedAt ?? 0) < PRESENCE_RELOAD_MS) return;
+    this.presenceLoadedAt = Date.now();
+    const partners = this.chatList.sorted().filter((chat) => chat.type === 'direct' && typeof chat.otherID === 'number')
+      .slice(0, PRESENCE_LOOKUPS).map((chat) => chat.otherID);
+    await Promise.all(partners.map(async (userID) => {
+      try {
+        const user = await this.cpp.request(`/users/${userID}`);
+        if (typeof user.online === 'boolean') this.presence.report(userID, user.online ? 'online' : 'offline');
+      } catch {
+        // Unknown or hidden user: no dot change.
+      }
+    }));
   }
 
   liveMessage(frame) {
