@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
+import LegacyCompat
 import Logging
 import MessengerCore
 import NewAPI
@@ -34,20 +35,26 @@ enum GatewayApplication {
             buckets: configuration.buckets,
             limits: .init(
                 messageMaxLength: configuration.messageMaxLength, maxFileSizeBytes: configuration.maxFileSizeMB << 20,
-                webSocketAuthTimeoutSeconds: configuration.webSocketAuthTimeoutSeconds))
+                webSocketAuthTimeoutSeconds: configuration.webSocketAuthTimeoutSeconds),
+            blobs: blobStore(configuration))
 
         let router = Router(context: GatewayRequestContext.self)
         // Middlewares wrap routes as they are added, so they come first. Outermost first:
         // metrics see the final status, CORS headers land on error responses too.
         router.middlewares.add(RequestIDMiddleware())
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
-        router.middlewares.add(CrossOriginMiddleware(appliesTo: { _ in true }))
+        router.middlewares.add(CrossOriginMiddleware(appliesTo: { !LegacyCompatRoutes.owns(path: $0) }))
         router.middlewares.add(ErrorResponseMiddleware())
 
         let probe = HealthProbe(
             database: database, redis: redis, objectStoreEndpoint: configuration.objectStore?.endpoint, logger: logger)
         HealthController(probe: probe).addRoutes(to: router)
         NewAPIRoutes.register(on: router, core: core)
+        LegacyCompatRoutes.register(
+            on: router, core: core,
+            settings: LegacySettings(
+                sessionSecret: configuration.secrets.legacySessionKey, allowedOrigins: configuration.allowedOrigins,
+                staticDirectory: configuration.staticDirectory, cppAPIURL: configuration.cppAPIURL))
         var services: [any Service] = [
             database, MessagePartitionMaintenance(client: database, logger: logger), KeyDerivationLifecycle(pool: keyDerivation),
         ]
@@ -84,6 +91,11 @@ enum GatewayApplication {
         if let store = configuration.objectStore {
             return ObjectURLPresigner(store: store, buckets: configuration.buckets)
         }
+        return localBlobURLSigner(configuration)
+    }
+
+    /// The local store's URL signer, keyed from the JWT secret so every node signs alike.
+    static func localBlobURLSigner(_ configuration: GatewayConfiguration) -> LocalBlobURLSigner {
         let key = HMAC<SHA256>.authenticationCode(
             for: Data("local-blob-urls".utf8), using: SymmetricKey(data: Data(configuration.secrets.jwtSecret.utf8)))
         return LocalBlobURLSigner(secret: SymmetricKey(data: Data(key)), lifetimeSeconds: configuration.buckets.presignTTLSeconds)

@@ -15,6 +15,8 @@ public struct CoreServices: Sendable {
     public let objectURLs: any ObjectURLSigning
     public let buckets: BucketSettings
     public let limits: Limits
+    /// Where file objects are stored (S3, or the local disk without one).
+    public let blobs: any BlobStore
 
     /// Sizes and lengths that are configuration, not contract.
     public struct Limits: Sendable {
@@ -33,7 +35,7 @@ public struct CoreServices: Sendable {
     public init(
         database: PostgresClient, logger: Logger, passwords: PasswordHasher, tokens: TokenService,
         rateLimiter: RateLimiter, bus: any MessageBus, objectURLs: any ObjectURLSigning,
-        buckets: BucketSettings, limits: Limits
+        buckets: BucketSettings, limits: Limits, blobs: any BlobStore
     ) {
         self.database = database
         self.logger = logger
@@ -45,5 +47,6 @@ public struct CoreServices: Sendable {
         self.objectURLs = objectURLs
         self.buckets = buckets
         self.limits = limits
+        self.blobs = blobs
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MessengerCore
 import Testing
 
 @testable import LegacyCompat
@@ -7,7 +8,7 @@ struct CookieVector: Sendable, CustomTestStringConvertible {
     let name: String
     let secret: String
     let timestamp: Int64
-    let payload: [String: FlaskSessionValue]
+    let payload: [String: JSONValue]
     let json: String
     let cookie: String
 
@@ -22,40 +23,40 @@ private let vector2Token =
 private let vectors: [CookieVector] = [
     .init(
         name: "1 uncompressed", secret: testSecret, timestamp: 1_700_000_000,
-        payload: ["user_id": .int(1), "username": .string("alice")],
+        payload: ["user_id": .integer(1), "username": .string("alice")],
         json: #"{"user_id":1,"username":"alice"}"#,
         cookie: "eyJ1c2VyX2lkIjoxLCJ1c2VybmFtZSI6ImFsaWNlIn0.ZVPxAA.gAswQNE6bN3744a776WdhTQ_JWU"
     ),
     .init(
         name: "2 compressed with cpp_token", secret: "change-me-in-production-use-a-long-random-string",
         timestamp: 1_767_225_600,
-        payload: ["cpp_token": .string(vector2Token), "user_id": .int(42), "username": .string("Dave_-1")],
+        payload: ["cpp_token": .string(vector2Token), "user_id": .integer(42), "username": .string("Dave_-1")],
         json: #"{"cpp_token":""# + vector2Token + #"","user_id":42,"username":"Dave_-1"}"#,
         cookie:
             ".eJxFj8FugkAURf9l1mqAtCa6sxjIIzKNtcI4GwKPMQwwSDrWkTH-u1gXXdzFPTl3cW8E-z47nxrRkSURQ1QVIcpPGcHegkslaOi-3tGHOTQ9S_xoMRslW6YwSuDET0EFTbGDOVeBRm__P1BBffASi8PTaatyZPE3mni9esU3krPKQH26UvvHLK1X5ridodd2hQqckkXthn3oQ0rbPFxoHibDJuUXlK7DGXXQkAn51eInkyVZvnmv0uVKjGfW-UVkU5fcH8_uTO8.aVW5AA.f3Fodw9G0ebomrWIQi458MiYS8A"
     ),
     .init(
         name: "3 compression boundary, compressed", secret: testSecret, timestamp: 1_700_000_000,
-        payload: ["cpp_token": .string("JWT-alice"), "user_id": .int(1), "username": .string("alice")],
+        payload: ["cpp_token": .string("JWT-alice"), "user_id": .integer(1), "username": .string("alice")],
         json: #"{"cpp_token":"JWT-alice","user_id":1,"username":"alice"}"#,
         cookie: ".eJyrVkouKIgvyc9OzVOyUvIKD9FNzMlMTlXSUSotTi2Kz0xRsjKEsPMSc1OBSiDStQAZgBKw.ZVPxAA.IpA5KEw0qgin1jYVpADy0r7hUPc"
     ),
     .init(
         name: "4 compression boundary, not compressed", secret: testSecret, timestamp: 1_700_000_000,
-        payload: ["is_admin": .bool(true), "user_id": .int(7), "username": .string("admin")],
+        payload: ["is_admin": .bool(true), "user_id": .integer(7), "username": .string("admin")],
         json: #"{"is_admin":true,"user_id":7,"username":"admin"}"#,
         cookie: "eyJpc19hZG1pbiI6dHJ1ZSwidXNlcl9pZCI6NywidXNlcm5hbWUiOiJhZG1pbiJ9.ZVPxAA.no9TPLje-ln1g-hHgecWvog1IPY"
     ),
     .init(
         name: "5 non-ASCII username", secret: testSecret, timestamp: 1_700_000_000,
-        payload: ["user_id": .int(4), "username": .string("Ünï²")],
+        payload: ["user_id": .integer(4), "username": .string("Ünï²")],
         json: #"{"user_id":4,"username":"\u00dcn\u00ef\u00b2"}"#,
         cookie: "eyJ1c2VyX2lkIjo0LCJ1c2VybmFtZSI6Ilx1MDBkY25cdTAwZWZcdTAwYjIifQ.ZVPxAA.-sVkxfPAUBr3o4Oi6-rIIEhTKFY"
     ),
     .init(
         name: "6 highly compressible", secret: testSecret, timestamp: 1_700_000_000,
         payload: [
-            "cpp_token": .string("carol-carol-carol-carol-carol-carol-carol-carol"), "user_id": .int(3),
+            "cpp_token": .string("carol-carol-carol-carol-carol-carol-carol-carol"), "user_id": .integer(3),
             "username": .string("carol"),
         ],
         json: #"{"cpp_token":"carol-carol-carol-carol-carol-carol-carol-carol","user_id":3,"username":"carol"}"#,
@@ -69,7 +70,7 @@ private let maxAge: Int64 = 2_678_400
 @Suite struct FlaskSessionCookieTests {
     @Test(arguments: vectors)
     func encodesVectorByteForByte(_ vector: CookieVector) throws {
-        #expect(String(decoding: FlaskSessionJSONWriter.serialize(vector.payload), as: UTF8.self) == vector.json)
+        #expect(String(decoding: PythonJSONWriter.serialize(vector.payload), as: UTF8.self) == vector.json)
         let serializer = FlaskSessionSerializer(secretKey: vector.secret)
         #expect(try serializer.encode(vector.payload, timestamp: vector.timestamp) == vector.cookie)
     }
@@ -126,8 +127,8 @@ private let maxAge: Int64 = 2_678_400
 
     @Test func unicodeUsernameAndLongTokenRoundTrip() throws {
         let token = String(repeating: "eyJhbGciOiJIUzI1NiJ9.", count: 40) + "sig_-"
-        let payload: [String: FlaskSessionValue] = [
-            "user_id": .int(9_007_199_254_740_993),
+        let payload: [String: JSONValue] = [
+            "user_id": .integer(9_007_199_254_740_993),
             "username": .string("Zoë 😀 \u{1F}\"\\/\u{7F}"),
             "cpp_token": .string(token),
         ]
@@ -138,16 +139,16 @@ private let maxAge: Int64 = 2_678_400
     }
 
     @Test func jsonMatchesPythonEscapingAndKeyOrder() {
-        let payload: [String: FlaskSessionValue] = [
+        let payload: [String: JSONValue] = [
             "b": .string("\"\\/\n\r\t\u{8}\u{C}\u{0}\u{1F}\u{7F}é😀"),
-            "a": .array([.null, .bool(false), .int(-5), .object(["y": .int(1), "x": .int(0)])]),
-            "\u{FFFD}": .int(1),
-            "😀": .int(2),
-            "Z": .int(3),
+            "a": .array([.null, .bool(false), .integer(-5), .object(["y": .integer(1), "x": .integer(0)])]),
+            "\u{FFFD}": .integer(1),
+            "😀": .integer(2),
+            "Z": .integer(3),
         ]
         let expected =
             #"{"Z":3,"a":[null,false,-5,{"x":0,"y":1}],"b":"\"\\/\n\r\t\b\f\u0000\u001f\u007f\u00e9\ud83d\ude00","\ufffd":1,"\ud83d\ude00":2}"#
-        #expect(String(decoding: FlaskSessionJSONWriter.serialize(payload), as: UTF8.self) == expected)
+        #expect(String(decoding: PythonJSONWriter.serialize(payload), as: UTF8.self) == expected)
     }
 
     @Test func uncompressedPayloadOfTaggedJSONIsAnonymous() throws {
@@ -159,7 +160,7 @@ private let maxAge: Int64 = 2_678_400
             #expect(serializer.decode(cookie, now: 1_700_000_000) == nil)
         }
         let plainDict = signedCookie(json: #"{"x":{" t":1,"y":2}}"#)
-        #expect(serializer.decode(plainDict, now: 1_700_000_000) == ["x": .object([" t": .int(1), "y": .int(2)])])
+        #expect(serializer.decode(plainDict, now: 1_700_000_000) == ["x": .object([" t": .integer(1), "y": .integer(2)])])
     }
 
     @Test(arguments: [#"[1,2]"#, #""text""#, "1", "null", #"{"x":1.5}"#, #"{"x":99999999999999999999}"#, "{", #"{"x":1}x"#])
@@ -170,7 +171,7 @@ private let maxAge: Int64 = 2_678_400
     @Test func encoderRefusesTagLikeObjects() {
         let serializer = FlaskSessionSerializer(secretKey: testSecret)
         #expect(throws: FlaskSessionError.tagLikeObject) {
-            try serializer.encode(["x": .object([" t": .int(1)])], timestamp: 1_700_000_000)
+            try serializer.encode(["x": .object([" t": .integer(1)])], timestamp: 1_700_000_000)
         }
     }
 
@@ -201,7 +202,7 @@ private let maxAge: Int64 = 2_678_400
     @Test func timestampWithLeadingZeroBytesStillLoads() {
         // itsdangerous reads any big-endian length; only its writer strips zero bytes.
         let cookie = signedCookie(payload: "eyJ1c2VyX2lkIjoxfQ", timestamp: "AABlU_EA")
-        #expect(FlaskSessionSerializer(secretKey: testSecret).decode(cookie, now: 1_700_000_000) == ["user_id": .int(1)])
+        #expect(FlaskSessionSerializer(secretKey: testSecret).decode(cookie, now: 1_700_000_000) == ["user_id": .integer(1)])
     }
 
     @Test func base64URLRoundTripsEveryLength() {

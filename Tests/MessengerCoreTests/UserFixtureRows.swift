@@ -49,7 +49,7 @@ struct UserFixtureRows {
         return nil
     }
 
-    private func insert(_ query: PostgresQuery) async throws -> Int64 {
+    func insert(_ query: PostgresQuery) async throws -> Int64 {
         guard let id = try await scalar(query, as: Int64.self) else { throw NoRowReturned() }
         return id
     }

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import Logging
 import MessengerCore
 import PostgresNIO
@@ -10,6 +11,8 @@ public enum TestCoreServices {
         _ body: @Sendable (CoreServices, PostgresClient) async throws -> Result
     ) async throws -> Result {
         try await ScratchDatabase.with { _, client in
+            let blobDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: blobDirectory) }
             let pool = KeyDerivationPool(numberOfThreads: 2)
             let tokens = await TokenService(
                 jwtSecret: TestEnvironment.secrets["JWT_SECRET"] ?? "",
@@ -19,7 +22,7 @@ public enum TestCoreServices {
                 database: client, logger: Logger(label: "tests"), passwords: PasswordHasher(pool: pool), tokens: tokens,
                 rateLimiter: RateLimiter(enabled: false, redis: nil), bus: InProcessMessageBus(),
                 objectURLs: LocalBlobURLSigner(secret: SymmetricKey(size: .bits256), lifetimeSeconds: 900),
-                buckets: .defaults, limits: .init())
+                buckets: .defaults, limits: .init(), blobs: LocalBlobStore(root: blobDirectory))
             do {
                 let result = try await body(core, client)
                 try await pool.shutdown()

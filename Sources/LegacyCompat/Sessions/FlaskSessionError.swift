@@ -4,6 +4,6 @@ public enum FlaskSessionError: Error, Sendable, Equatable {
     case sessionsDisabled
     /// itsdangerous cannot represent a signing time before 1970.
     case negativeTimestamp
-    /// The payload holds a single-key object whose key is one of Flask's type tags.
+    /// The payload holds a single-key object whose key is one of Flask's type tags, or a float.
     case tagLikeObject
 }

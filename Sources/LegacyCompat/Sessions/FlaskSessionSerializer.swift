@@ -36,14 +36,14 @@ public struct FlaskSessionSerializer: Sendable {
     }
 
     /// The cookie value Flask would set for `payload` signed at `timestamp` (Unix seconds).
-    public func encode(_ payload: [String: FlaskSessionValue], timestamp: Int64) throws -> String {
+    public func encode(_ payload: [String: JSONValue], timestamp: Int64) throws -> String {
         guard let derivedKey else { throw FlaskSessionError.sessionsDisabled }
         guard timestamp >= 0 else { throw FlaskSessionError.negativeTimestamp }
         // Flask would wrap such objects in a " di" tag; nothing here ever needs to store one.
-        guard !FlaskSessionValue.object(payload).containsTaggedObject else {
+        guard FlaskSessionPayload.isStorable(.object(payload)) else {
             throw FlaskSessionError.tagLikeObject
         }
-        let json = FlaskSessionJSONWriter.serialize(payload)
+        let json = PythonJSONWriter.serialize(payload)
         let compressed = try SessionPayloadZlib.compress(json)
         var signed: [UInt8]
         if compressed.count < json.count - 1 {
@@ -61,7 +61,19 @@ public struct FlaskSessionSerializer: Sendable {
 
     /// The session in `cookieValue` if it is authentic and was signed between `now - maxAge` and
     /// `now`; nil otherwise. Like Flask, any failure simply means "no session".
-    public func decode(_ cookieValue: String, now: Int64) -> [String: FlaskSessionValue]? {
+    public func decode(_ cookieValue: String, now: Int64) -> [String: JSONValue]? {
+        open(cookieValue, now: now)?.payload
+    }
+
+    /// A session payload with the time it was signed (Unix seconds).
+    public struct SignedSession: Sendable, Equatable {
+        public let payload: [String: JSONValue]
+        public let signedAt: Int64
+    }
+
+    /// Like ``decode(_:now:)``, keeping the signing time (legacy cookies are checked against their
+    /// user's revocation cutoff).
+    public func open(_ cookieValue: String, now: Int64) -> SignedSession? {
         guard let derivedKey else { return nil }
         let cookie = Array(cookieValue.utf8)
         guard let signatureDot = cookie.lastIndex(of: Self.separator),
@@ -92,10 +104,10 @@ public struct FlaskSessionSerializer: Sendable {
         } else {
             json = encoded
         }
-        guard let session = try? JSONDecoder().decode([String: FlaskSessionValue].self, from: Data(json)),
-            !FlaskSessionValue.object(session).containsTaggedObject
+        guard let session = try? JSONDecoder().decode([String: JSONValue].self, from: Data(json)),
+            FlaskSessionPayload.isStorable(.object(session))
         else { return nil }
-        return session
+        return SignedSession(payload: session, signedAt: timestamp)
     }
 
     /// The raw signature of `signingInput` (`P.T`); nil when sessions are disabled.

@@ -54,6 +54,21 @@ public struct AccountService: Sendable {
     /// stored hash is replaced by a current one (§8.1). The refresh-token row is committed
     /// before this returns (D-5).
     public func login(username: String?, password: String?, clientIP: String) async throws -> IssuedTokens {
+        let account = try await verifyCredentials(username: username, password: password, clientIP: clientIP)
+        let issued = try await issue(userID: account.id, isAdmin: account.isAdmin)
+        try await database.transaction(logger: logger) { connection in
+            try await refreshTokens.insert(
+                userID: account.id, tokenHash: issued.refreshHash, jti: issued.jti, familyID: UUID(),
+                expiresAt: issued.refreshExpiry, on: connection)
+            try await users.recordActivity(userID: account.id, on: connection)
+        }
+        return issued.tokens
+    }
+
+    /// The login checks every API generation shares: rate limits, the password (at the same cost
+    /// for unknown users), then the blocked flag. A weaker stored hash is replaced by a current one
+    /// (§8.1). Returns the account, for the caller to open its own kind of session.
+    public func verifyCredentials(username: String?, password: String?, clientIP: String) async throws -> VerifiedAccount {
         guard let username, !username.isEmpty, let password, !password.isEmpty else {
             throw AccountError.credentialsRequired
         }
@@ -79,19 +94,30 @@ public struct AccountService: Sendable {
         }
         guard !account.isBlocked else { throw AccountError.accountBlocked }
 
-        let upgradedHash = needsRehash ? try await passwords.hash(password) : nil
-        let issued = try await issue(userID: account.id, isAdmin: account.isAdmin)
-        try await database.transaction(logger: logger) { connection in
-            try await refreshTokens.insert(
-                userID: account.id, tokenHash: issued.refreshHash, jti: issued.jti, familyID: UUID(),
-                expiresAt: issued.refreshExpiry, on: connection)
-            try await users.recordActivity(userID: account.id, on: connection)
-            if let upgradedHash {
+        if needsRehash {
+            let upgradedHash = try await passwords.hash(password)
+            try await database.withConnection { connection in
                 try await users.replacePasswordHash(
                     userID: account.id, from: account.passwordHash, to: upgradedHash, on: connection)
             }
         }
-        return issued.tokens
+        return VerifiedAccount(id: account.id, username: account.username, isAdmin: account.isAdmin)
+    }
+
+    /// Registration without an e-mail address, as the legacy API registers (its own input rules
+    /// are checked by its adapter): the account with `display_name` = username and default settings.
+    /// Throws ``AccountError/usernameOrEmailTaken`` for a taken username (up to ASCII case).
+    public func registerWithoutEmail(username: String, password: String, clientIP: String) async throws -> Int64 {
+        try await enforce(.registerPerIP, subject: clientIP)
+        let hash = try await passwords.hash(password)
+        return try await users.create(username: username, email: nil, passwordHash: hash, displayName: username)
+    }
+
+    /// Records that the user did something (login through another API generation).
+    public func recordActivity(userID: Int64) async throws {
+        try await database.withConnection { connection in
+            try await users.recordActivity(userID: userID, on: connection)
+        }
     }
 
     // MARK: Refresh

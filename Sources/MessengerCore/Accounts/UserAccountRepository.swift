@@ -10,6 +10,7 @@ struct UserAccountRepository: Sendable {
     /// What login needs to decide about an active account.
     struct LoginCandidate: Sendable {
         let id: Int64
+        let username: String
         let passwordHash: String
         let isAdmin: Bool
         let isBlocked: Bool
@@ -18,12 +19,17 @@ struct UserAccountRepository: Sendable {
     /// The user row and its default settings row, in one transaction (D-18). Throws
     /// ``AccountError/usernameOrEmailTaken`` when either unique index refuses the row.
     func create(_ form: RegistrationForm, passwordHash: String) async throws -> Int64 {
+        try await create(username: form.username, email: form.email, passwordHash: passwordHash, displayName: form.displayName)
+    }
+
+    /// The row behind both registrations; `email` is nil for legacy accounts.
+    func create(username: String, email: String?, passwordHash: String, displayName: String) async throws -> Int64 {
         do {
             return try await database.transaction(logger: logger) { connection in
                 let rows = try await connection.query(
                     """
                     INSERT INTO users (username, email, password_hash, display_name, is_active, is_admin, is_blocked)
-                    VALUES (\(form.username), \(form.email), \(passwordHash), \(form.displayName), true, false, false)
+                    VALUES (\(username), \(email), \(passwordHash), \(displayName), true, false, false)
                     RETURNING id
                     """, logger: logger)
                 var created: Int64?
@@ -43,11 +49,11 @@ struct UserAccountRepository: Sendable {
     func loginCandidate(username: String) async throws -> LoginCandidate? {
         let rows = try await database.query(
             """
-            SELECT id, password_hash, is_admin, is_blocked FROM users
+            SELECT id, username, password_hash, is_admin, is_blocked FROM users
             WHERE ascii_casefold(username) = ascii_casefold(\(username)) AND is_active
             """, logger: logger)
-        for try await (id, hash, admin, blocked) in rows.decode((Int64, String, Bool, Bool).self) {
-            return LoginCandidate(id: id, passwordHash: hash, isAdmin: admin, isBlocked: blocked)
+        for try await (id, stored, hash, admin, blocked) in rows.decode((Int64, String, String, Bool, Bool).self) {
+            return LoginCandidate(id: id, username: stored, passwordHash: hash, isAdmin: admin, isBlocked: blocked)
         }
         return nil
     }

@@ -60,6 +60,17 @@ public struct ChatService: Sendable {
         }
     }
 
+    /// The user's direct chats for the legacy list, newest activity first; at most `chatListCap`.
+    public func directChats(of userID: Int64) async throws -> [DirectChatEntry] {
+        var entries: [DirectChatEntry] = []
+        let rows = try await core.database.execute(
+            DirectChatListStatement(userID: userID, limit: Int64(Self.chatListCap)), logger: core.logger)
+        for try await entry in rows {
+            entries.append(entry)
+        }
+        return entries
+    }
+
     /// Throws `ChatError.notAMember` when the chat does not exist or the user is not a member.
     public func detail(of chatID: Int64, for userID: Int64) async throws -> ChatDetail {
         try await repository.detail(of: chatID, for: userID, memberLimit: Self.memberListCap)

@@ -27,6 +27,9 @@ public struct GatewayConfiguration: Sendable {
     public var metricsPort: Int?
     public var rateLimitEnabled: Bool
     public var allowedOrigins: [String]
+    /// `CPP_API_URL`: the JWT API's base URL as browsers see it (the app page's `data-cpp-api`);
+    /// nil means the gateway's own origin.
+    public var cppAPIURL: String?
     /// Things an operator should know that are not errors (e.g. generated development secrets).
     public var warnings: [String]
 
@@ -63,6 +66,7 @@ public struct GatewayConfiguration: Sendable {
         self.metricsPort = env.string("METRICS_PORT") == nil ? nil : try env.integer("METRICS_PORT", default: 0, range: 1...65535)
         self.rateLimitEnabled = try env.boolean("RATE_LIMIT_ENABLED", default: true)
         self.allowedOrigins = env.list("ALLOWED_ORIGINS")
+        self.cppAPIURL = env.string("CPP_API_URL")
         if let token = metricsToken, environment == .production, let problem = SecretPolicy.problem(with: token) {
             throw ConfigurationError(variable: "METRICS_TOKEN", problem: problem)
         }

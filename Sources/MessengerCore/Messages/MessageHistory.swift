@@ -22,12 +22,16 @@ public struct MessageView: Sendable, Equatable {
     public let senderDisplayName: String?
     public let senderIsAdmin: Bool
     public let senderAvatarURL: String?
+    /// Whether the sender has an avatar at all (the legacy API links a stable URL instead).
+    public let senderHasAvatar: Bool
     public let stickerURL: String?
     public let stickerLabel: String?
     public let attachmentURL: String?
     public let attachmentFilename: String?
     public let attachmentMimeType: String?
     public let attachmentSize: Int64?
+    /// The attachment's object key: what legacy responses call `attachment_path`.
+    public let attachmentObjectKey: String?
 }
 
 /// Reading a chat's messages, for members only, paged by id: ids come from one sequence, so paging
@@ -76,12 +80,14 @@ public struct MessageHistory: Sendable {
             senderDisplayName: try row["display_name"].decode(String?.self),
             senderIsAdmin: try row["is_admin"].decode(Bool.self),
             senderAvatarURL: try objectURL(row, "avatar_bucket", "avatar_key", upload: ("avatar_filename", "avatar_mime")),
+            senderHasAvatar: try row["avatar_key"].decode(String?.self) != nil,
             stickerURL: try objectURL(row, "sticker_bucket", "sticker_key", upload: nil),
             stickerLabel: try row["sticker_label"].decode(String?.self),
             attachmentURL: try objectURL(row, "file_bucket", "file_key", upload: ("file_name", "file_mime")),
             attachmentFilename: try row["file_name"].decode(String?.self),
             attachmentMimeType: try row["file_mime"].decode(String?.self),
-            attachmentSize: try row["file_size"].decode(Int64?.self))
+            attachmentSize: try row["file_size"].decode(Int64?.self),
+            attachmentObjectKey: try row["file_key"].decode(String?.self))
     }
 
     /// The signed URL of the object named by the row's `bucket`/`key` columns, if any. User uploads

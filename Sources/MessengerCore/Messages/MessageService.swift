@@ -30,9 +30,10 @@ public struct MessageService: Sendable {
                     guard try await rows.decode(Int.self).first(where: { _ in true }) != nil else { throw MessageError.stickerNotFound }
                 }
                 if let fileID = draft.fileID {
-                    let rows = try await connection.query(
-                        "SELECT 1 FROM files WHERE id = \(fileID) AND uploader_id = \(senderID)", logger: logger)
-                    guard try await rows.decode(Int.self).first(where: { _ in true }) != nil else { throw MessageError.fileNotFound }
+                    let rows = try await connection.query(AttachableFile.query(fileID: fileID, userID: senderID), logger: logger)
+                    guard try await rows.decode(AttachableFile.Row.self).first(where: { _ in true }) != nil else {
+                        throw MessageError.fileNotFound
+                    }
                 }
                 let inserted = try await connection.query(
                     """

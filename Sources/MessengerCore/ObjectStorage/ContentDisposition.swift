@@ -56,7 +56,7 @@ public struct ContentDisposition: Sendable, Equatable {
         return header
     }
 
-    static func normalisedType(_ mimeType: String) -> String {
+    public static func normalisedType(_ mimeType: String) -> String {
         let essence = mimeType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         return essence.trimmingCharacters(in: .whitespaces).lowercased()
     }

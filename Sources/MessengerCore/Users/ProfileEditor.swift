@@ -50,17 +50,34 @@ public struct ProfileEditor: Sendable {
         throw ProfileEditError.userNotFound
     }
 
+    /// Replaces display name and bio together, nil storing NULL (the legacy profile form is a full
+    /// replacement, legacy-api.md §5.14). Returns the stored result.
+    ///
+    /// - Throws: ``ProfileEditError/unstorableText``, ``ProfileEditError/userNotFound``.
+    public func replaceDisplayNameAndBio(userID: Int64, displayName: String?, bio: String?) async throws -> StoredProfile {
+        for text in [displayName, bio].compactMap({ $0 }) where text.unicodeScalars.contains("\0") {
+            throw ProfileEditError.unstorableText
+        }
+        let rows = try await database.query(
+            """
+            UPDATE users SET display_name = \(displayName), bio = \(bio) WHERE id = \(userID)
+            RETURNING id, username, display_name, bio
+            """, logger: logger)
+        for try await (id, username, storedName, storedBio) in rows.decode((Int64, String, String?, String?).self) {
+            return StoredProfile(id: id, username: username, displayName: storedName, bio: storedBio)
+        }
+        throw ProfileEditError.userNotFound
+    }
+
     /// Makes the file the user's avatar (moving `updated_at`) and returns it. The file must be the
     /// user's own upload and an ``AvatarImageTypes`` image.
     ///
     /// - Throws: ``ProfileEditError/fileNotFound``, ``ProfileEditError/notAnImage``,
     ///   ``ProfileEditError/userNotFound``.
     public func setAvatar(userID: Int64, fileID: Int64) async throws -> UserAvatar {
-        let files = try await database.query(
-            "SELECT bucket, object_key, filename, mime_type FROM files WHERE id = \(fileID) AND uploader_id = \(userID)",
-            logger: logger)
+        let files = try await database.query(AttachableFile.query(fileID: fileID, userID: userID), logger: logger)
         var avatar: UserAvatar?
-        for try await (bucket, key, filename, mimeType) in files.decode((String, String, String, String?).self) {
+        for try await (bucket, key, filename, mimeType) in files.decode(AttachableFile.Row.self) {
             avatar = UserAvatar(fileID: fileID, bucket: bucket, objectKey: key, filename: filename, mimeType: mimeType)
         }
         guard let avatar else { throw ProfileEditError.fileNotFound }

@@ -62,6 +62,20 @@ public struct UserDirectory: Sendable {
         )
     }
 
+    /// Every active user but `excludedID`, in api_legacy's order (legacy-api.md §5.6): usernames
+    /// compared with ASCII letters case-folded and everything else by code point, as SQLite's
+    /// NOCASE collation does. Not capped: the legacy user list has no paging, and the SPA finds
+    /// `dm:@name` targets in it.
+    public func allUsers(except excludedID: Int64) async throws -> [UserProfile] {
+        try await profiles(
+            """
+            SELECT \(unescaped: Self.columns) FROM users u LEFT JOIN files f ON f.id = u.avatar_file_id
+            WHERE u.is_active AND u.id <> \(excludedID)
+            ORDER BY ascii_casefold(u.username) COLLATE "C", u.id
+            """
+        )
+    }
+
     static let columns = """
         u.id, u.username, u.display_name, u.bio, u.is_admin, f.id, f.bucket, f.object_key, f.filename, f.mime_type
         """

@@ -1,18 +1,29 @@
+import MessengerCore
+
 /// Produces the exact bytes of Python's
-/// `json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)`, which is what
-/// Flask signs. Only needed byte for byte to reproduce the legacy test vectors; any valid JSON
-/// would still load in Flask.
-enum FlaskSessionJSONWriter {
-    static func serialize(_ object: [String: FlaskSessionValue]) -> [UInt8] {
+/// `json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)`: what Flask
+/// signs into session cookies and what api_legacy's `jsonify` sent (legacy-api.md §0, §8.2).
+/// Byte-identical output is only needed to reproduce the cookie test vectors; clients parse it.
+enum PythonJSONWriter {
+    static func serialize(_ object: [String: JSONValue]) -> [UInt8] {
         var output: [UInt8] = []
         write(object: object, to: &output)
         return output
     }
 
-    private static func write(_ value: FlaskSessionValue, to output: inout [UInt8]) {
+    static func serialize(_ value: JSONValue) -> [UInt8] {
+        var output: [UInt8] = []
+        write(value, to: &output)
+        return output
+    }
+
+    private static func write(_ value: JSONValue, to output: inout [UInt8]) {
         switch value {
-        case .int(let number):
+        case .integer(let number):
             output.append(contentsOf: String(number).utf8)
+        case .double(let number):
+            // Python's float repr; JSON cannot carry NaN or infinities here.
+            output.append(contentsOf: number.description.utf8)
         case .string(let text):
             write(string: text, to: &output)
         case .bool(let flag):
@@ -31,7 +42,7 @@ enum FlaskSessionJSONWriter {
         }
     }
 
-    private static func write(object: [String: FlaskSessionValue], to output: inout [UInt8]) {
+    private static func write(object: [String: JSONValue], to output: inout [UInt8]) {
         // Python orders str keys by code point. UTF-8 byte order is code-point order, whereas
         // Swift's String `<` and UTF-16 order both differ for some keys.
         let keys = object.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
