@@ -239,7 +239,7 @@ class App {
 
   /** Where a chat's subscription resumes: the newest id this page or this device has seen. */
   resumePoint(chatID) {
-    if (chatID === this.conversation.chatID) return this.conversation.newestID;
+    if (chatID === this.conversation.chatID && this.conversation.resumeID !== null) return this.conversation.resumeID;
     return this.newestIDs.get(chatID) ?? this.unread.lastKnownID(chatID);
   }
 

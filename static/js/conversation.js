@@ -19,6 +19,8 @@ const LEGACY_MAX_PAGES = 50;
 const POLL_INTERVAL_MS = 2500;
 const TYPING_SEND_INTERVAL_MS = 3000;
 const TYPING_SHOW_MS = 5000;
+/** Distance from the top of the history at which the next older page loads. */
+const NEAR_TOP_PX = 200;
 
 export class Conversation extends EventTarget {
   /**
@@ -42,6 +44,7 @@ export class Conversation extends EventTarget {
     this.typers = new Map(); // user id -> timeout
     this.myRole = null;
     this.preferJWT = false;
+    this.historyLoaded = false;
 
     this.view = document.getElementById('conversation-view');
     this.empty = document.getElementById('conversation-empty');
@@ -80,13 +83,21 @@ export class Conversation extends EventTarget {
       this.autoGrow();
       this.noteTyping();
     });
+    // Older history loads when the top comes near. Intersection entries can arrive late (from
+    // before the first page was laid out), so the real scroll position decides.
     new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting)) this.loadOlder();
-    }, { root: this.scroller, rootMargin: '200px 0px 0px 0px' }).observe(document.getElementById('history-sentinel'));
+      if (entries.some((entry) => entry.isIntersecting)) this.loadOlderIfNearTop();
+    }, { root: this.scroller, rootMargin: `${NEAR_TOP_PX}px 0px 0px 0px` }).observe(document.getElementById('history-sentinel'));
+    this.scroller.addEventListener('scroll', () => this.loadOlderIfNearTop(), { passive: true });
   }
 
   get chatID() {
     return this.chat?.id ?? null;
+  }
+
+  /** Where a resumed subscription of the open chat starts: null until its history is loaded. */
+  get resumeID() {
+    return this.historyLoaded ? this.newestID : null;
   }
 
   // MARK: opening
@@ -111,7 +122,9 @@ export class Conversation extends EventTarget {
       return;
     }
     if (generation !== this.generation) return;
+    this.historyLoaded = true;
     this.scrollToBottom();
+    this.fillScreen();
     this.markSeen();
     this.app.live.resume(chat.id);
     this.updatePolling();
@@ -135,6 +148,7 @@ export class Conversation extends EventTarget {
     this.legacyBacklog = [];
     this.myRole = null;
     this.preferJWT = false;
+    this.historyLoaded = false;
     this.historyStatus.textContent = '';
     this.readOnly.hidden = true;
   }
@@ -192,6 +206,15 @@ export class Conversation extends EventTarget {
     this.historyStatus.textContent = this.messages.size === 0 ? 'No messages yet. Say hello!' : '';
   }
 
+  loadOlderIfNearTop() {
+    if (this.scroller.scrollTop < NEAR_TOP_PX) this.loadOlder();
+  }
+
+  /** Loads older pages while they do not fill the screen yet (nothing to scroll otherwise). */
+  fillScreen() {
+    if (this.hasOlder && this.scroller.scrollHeight <= this.scroller.clientHeight) this.loadOlder();
+  }
+
   async loadOlder() {
     if (!this.chat || !this.hasOlder || this.loadingOlder || this.oldestID === null) return;
     const generation = this.generation;
@@ -213,6 +236,7 @@ export class Conversation extends EventTarget {
       // Keep the message the user was looking at in place.
       this.scroller.scrollTop = this.scroller.scrollHeight - anchor;
       this.historyStatus.textContent = this.hasOlder ? '' : 'Beginning of the conversation';
+      queueMicrotask(() => this.fillScreen());
     } catch (error) {
       if (generation === this.generation) this.historyStatus.textContent = `Could not load earlier messages (${error.status ?? 'network'})`;
     } finally {
@@ -497,7 +521,7 @@ export class Conversation extends EventTarget {
   updatePolling() {
     clearTimeout(this.pollTimer);
     this.pollTimer = 0;
-    if (!this.chat || this.app.live.state === 'live') return;
+    if (!this.chat || !this.historyLoaded || this.app.live.state === 'live') return;
     this.pollTimer = setTimeout(() => this.poll(), POLL_INTERVAL_MS);
   }
 
