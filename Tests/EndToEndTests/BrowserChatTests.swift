@@ -107,6 +107,98 @@ struct BrowserChatTests {
         }
     }
 
+    @Test("a group made in the SPA (JWT API) carries messages both ways, with sender names")
+    func groupChat() async throws {
+        try await BrowserHarness.with { harness in
+            let alice = try await harness.register("alice")
+            let bob = try await harness.register("bob")
+            try await harness.withBrowser("group-alice") { aliceBrowser in
+                try await harness.withBrowser("group-bob") { bobBrowser in
+                    try await harness.signIn(aliceBrowser, as: alice)
+                    try await harness.signIn(bobBrowser, as: bob)
+                    try await aliceBrowser.click("#new-group-button")
+                    try await aliceBrowser.type("Team <b>", into: "#group-title")
+                    try await aliceBrowser.type(bob.username, into: "#group-search")
+                    try await aliceBrowser.click(try await aliceBrowser.waitForElement("#member-\(bob.id)"))
+                    try await aliceBrowser.click("#new-group-form button[type=submit]")
+                    try await aliceBrowser.waitForScript(
+                        "the new group open", "return document.getElementById('conversation-subtitle').textContent === 'Group · 2 members';")
+                    #expect(try await aliceBrowser.text("#conversation-title") == "Team <b>")
+                    try await harness.send(aliceBrowser, "hello team")
+                    try await harness.waitForMessage(aliceBrowser, "hello team")
+
+                    let groupID = try await harness.waitForChat(bobBrowser, titled: "Team <b>")
+                    try await bobBrowser.click("#chat-list li[data-chat-id='\(groupID)'] button")
+                    try await harness.waitForMessage(bobBrowser, "hello team")
+                    let author = try await bobBrowser.execute(
+                        "return document.querySelector('#message-list .message .message-author')?.textContent;") as? String
+                    #expect(author == alice.username)
+                    try await harness.send(bobBrowser, "hi alice")
+                    try await harness.waitForMessage(aliceBrowser, "hi alice")
+                    await aliceBrowser.saveScreenshot("group-alice")
+                }
+            }
+        }
+    }
+
+    @Test("a voice message loads and plays in the conversation; an avatar uploaded in the profile shows")
+    func voiceAndAvatar() async throws {
+        try await BrowserHarness.with { harness in
+            let alice = try await harness.register("alice")
+            let bob = try await harness.register("bob")
+            let chatID = try await alice.directChat(with: bob)
+            let (body, type) = LegacyUploadTests.multipart([
+                ("file", "hello.wav", Self.halfSecondWAV), ("chat_id", nil, Data(String(chatID).utf8)), ("duration", nil, Data("7".utf8)),
+            ])
+            var headers = [("Content-Type", type)]
+            if let cookie = alice.cookie { headers.append(("Cookie", cookie)) }
+            let sent = try await HTTPTestClient.request(harness.baseURL + "/web-api/upload/voice", method: .POST, headers: headers, body: body)
+            #expect(sent.status == 201)
+            let path = try #require(try sent.object()["attachment_path"] as? String)
+
+            let picture = FileManager.default.temporaryDirectory.appendingPathComponent("avatar-\(UUID().uuidString.prefix(8)).png")
+            try #require(Data(base64Encoded: Self.onePixelPNG)).write(to: picture)
+            defer { try? FileManager.default.removeItem(at: picture) }
+
+            try await harness.withBrowser("media") { browser in
+                try await harness.signIn(browser, as: bob)
+                try await browser.click(try await browser.waitForElement("#chat-list li[data-chat-id='\(chatID)'] button"))
+                _ = try await browser.waitForElement("#message-list .message[data-type=voice] audio")
+                #expect(try await browser.text(".message[data-type=voice] .voice-duration") == "0:07")
+                // The player really loads the recording (from the presigned URL of the JWT history,
+                // or /uploads/<attachment_path> with the session when there is no token).
+                try await browser.execute("const a = document.querySelector('.message[data-type=voice] audio'); a.preload = 'auto'; a.load();")
+                let seconds = try await browser.waitForScript(
+                    "the voice message's audio to load",
+                    "const a = document.querySelector('.message[data-type=voice] audio'); return a.readyState >= 1 && Number.isFinite(a.duration) ? String(a.duration) : '';")
+                #expect(Double(seconds).map { abs($0 - 0.5) < 0.05 } == true)
+                #expect(!path.isEmpty)
+
+                try await browser.click("#me-button")
+                try await browser.waitForScript("the profile", "return document.getElementById('profile-username').textContent;")
+                try await browser.sendKeys(picture.path, to: try await browser.find("#avatar-input"))
+                try await browser.waitForScript(
+                    "the new avatar loaded",
+                    "const img = document.querySelector('#me-avatar img'); return Boolean(img && img.complete && img.naturalWidth > 0 && img.src.includes('/web-api/users/\(bob.id)/avatar'));")
+                await browser.saveScreenshot("avatar")
+            }
+        }
+    }
+
+    /// Half a second of silence as 8 kHz 8-bit mono WAV, which every browser decodes.
+    static let halfSecondWAV: Data = {
+        let samples = 4000
+        var data = Data("RIFF".utf8)
+        func le32(_ value: Int) -> Data { withUnsafeBytes(of: UInt32(value).littleEndian) { Data($0) } }
+        func le16(_ value: Int) -> Data { withUnsafeBytes(of: UInt16(value).littleEndian) { Data($0) } }
+        data += le32(36 + samples) + Data("WAVEfmt ".utf8) + le32(16) + le16(1) + le16(1) + le32(8000) + le32(8000) + le16(1) + le16(8)
+        data += Data("data".utf8) + le32(samples) + Data(repeating: 128, count: samples)
+        return data
+    }()
+
+    /// A valid 1×1 PNG, so the browser really decodes the uploaded avatar.
+    static let onePixelPNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+
     @Test("a message containing markup is shown as text, never run")
     func markupIsText() async throws {
         try await BrowserHarness.with { harness in

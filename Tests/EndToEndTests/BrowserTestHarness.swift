@@ -12,9 +12,19 @@ struct BrowserHarness: Sendable {
     var baseURL: String { gateway.baseURL }
 
     /// Rate limits off: a test registers and logs in several users from one address quickly.
-    static let environment = ["RATE_LIMIT_ENABLED": "false"]
+    /// Files go to the test S3 server, so the browser loads avatars and voice messages from
+    /// presigned URLs as in production.
+    static func environment() throws -> [String: String] {
+        [
+            "RATE_LIMIT_ENABLED": "false",
+            "S3_ENDPOINT": try TestEnvironment.required("S3_ENDPOINT"),
+            "S3_ACCESS_KEY": try TestEnvironment.required("S3_ACCESS_KEY"),
+            "S3_SECRET_KEY": try TestEnvironment.required("S3_SECRET_KEY"),
+        ]
+    }
 
     static func with(_ body: @Sendable (BrowserHarness) async throws -> Void) async throws {
+        let environment = try environment()
         try await ScratchDatabase.with { database, _ in
             try await GatewayProcess.with(databaseURL: database.url, environment: environment) { gateway in
                 try await ChromeDriver.with { driver in

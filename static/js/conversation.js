@@ -568,6 +568,7 @@ export class Conversation extends EventTarget {
   autoGrow() {
     this.input.style.height = 'auto';
     this.input.style.height = `${Math.min(this.input.scrollHeight, 160)}px`;
+    this.input.style.overflowY = this.input.scrollHeight > 160 ? 'auto' : 'hidden';
   }
 
   /** The chat list preview for a message of any source. */
