@@ -111,6 +111,7 @@ class App {
     const name = this.me.display_name || this.me.username;
     $('#me-avatar').replaceChildren(avatar(this.me.avatar_url, name, 'sm'));
     $('#me-name').textContent = name;
+    $('#me-button').dataset.username = this.me.username;
     $('#me-button').setAttribute('aria-label', `${name}: profile and settings`);
   }
 

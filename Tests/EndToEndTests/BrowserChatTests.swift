@@ -59,7 +59,7 @@ struct BrowserChatTests {
         }
     }
 
-    @Test("after the socket drops, the reconnect resumes every chat and loses no message")
+    @Test("with the socket down the open chat is polled; the reconnect resumes every chat and loses no message")
     func losslessResume() async throws {
         try await BrowserHarness.with { harness in
             let alice = try await harness.register("alice")
@@ -82,6 +82,9 @@ struct BrowserChatTests {
                 // The socket goes away; Alice writes twice meanwhile; the socket comes back.
                 try await browser.execute("window.messengerApp.live.stop();")
                 try await browser.waitForScript("the socket closed", "return document.getElementById('connection-status').dataset.state === 'offline';")
+                // Polling fallback (GET /web-api/messages?after_id=): the open chat still updates.
+                try await carol.send("while offline", to: carolChat)
+                try await harness.waitForMessage(browser, "while offline")
                 try await alice.send("missed one", to: aliceChat)
                 try await alice.send("missed two", to: aliceChat)
                 try await browser.execute("window.messengerApp.live.start();")
@@ -198,6 +201,35 @@ struct BrowserChatTests {
 
     /// A valid 1×1 PNG, so the browser really decodes the uploaded avatar.
     static let onePixelPNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+
+    @Test("a sticker picked in one browser appears in the other, live, with its image")
+    func stickers() async throws {
+        try await BrowserHarness.with(seedDemo: true) { harness in
+            let alice = try await harness.login("alice", password: "testpass")
+            let bob = try await harness.login("bob", password: "testpass")
+            let chatID = try await alice.directChat(with: bob)
+            try await harness.withBrowser("sticker-alice") { aliceBrowser in
+                try await harness.withBrowser("sticker-bob") { bobBrowser in
+                    for (browser, user) in [(aliceBrowser, alice), (bobBrowser, bob)] {
+                        try await harness.signIn(browser, as: user)
+                        try await browser.waitForScript("the live connection", "return document.getElementById('connection-status').dataset.state === 'live';")
+                        try await browser.click(try await browser.waitForElement("#chat-list li[data-chat-id='\(chatID)'] button"))
+                    }
+                    let before = "return document.querySelectorAll('#message-list .message').length;"
+                    try await aliceBrowser.waitForScript("the history", before)
+
+                    try await bobBrowser.click("#sticker-button")
+                    let choices = try await bobBrowser.findAll("#sticker-panel .sticker-choice")
+                    #expect(choices.count == 8)
+                    try await bobBrowser.click(try #require(choices.first))
+                    let loaded = "const img = document.querySelector('#message-list .message[data-type=sticker] img.sticker'); return img && img.complete && img.naturalWidth > 0 ? img.alt : '';"
+                    #expect(try await bobBrowser.waitForScript("bob's sticker", loaded) == "grin")
+                    #expect(try await aliceBrowser.waitForScript("the sticker at alice's", loaded) == "grin")
+                    await aliceBrowser.saveScreenshot("sticker-alice")
+                }
+            }
+        }
+    }
 
     @Test("a message containing markup is shown as text, never run")
     func markupIsText() async throws {

@@ -23,15 +23,29 @@ struct BrowserHarness: Sendable {
         ]
     }
 
-    static func with(_ body: @Sendable (BrowserHarness) async throws -> Void) async throws {
+    /// `seedDemo`: `gateway seed-demo` first (users alice, bob, carol with password `testpass`,
+    /// a direct chat of alice and bob, the sticker pack with its images on S3).
+    static func with(seedDemo: Bool = false, _ body: @Sendable (BrowserHarness) async throws -> Void) async throws {
         let environment = try environment()
         try await ScratchDatabase.with { database, _ in
+            if seedDemo { try await Self.seedDemo(databaseURL: database.url, environment: environment) }
             try await GatewayProcess.with(databaseURL: database.url, environment: environment) { gateway in
                 try await ChromeDriver.with { driver in
                     try await body(BrowserHarness(gateway: gateway, driver: driver))
                 }
             }
         }
+    }
+
+    static func seedDemo(databaseURL: String, environment: [String: String]) async throws {
+        var variables = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME"].contains($0.key) }
+        variables.merge(TestEnvironment.secrets) { $1 }
+        variables.merge(environment) { $1 }
+        variables["DATABASE_URL"] = databaseURL
+        variables["MIGRATIONS_DIR"] = TestEnvironment.migrationsDirectory.path
+        variables["STATIC_DIR"] = TestEnvironment.repositoryRoot.appendingPathComponent("static").path
+        let log = TestEnvironment.repositoryRoot.appendingPathComponent(".build/test-logs/seed-demo-\(UUID().uuidString.prefix(8)).log")
+        try await ChildProcess.run(TestEnvironment.executable("gateway").path, ["seed-demo"], environment: variables, logPath: log.path)
     }
 
     /// A browser that is closed when `body` ends; a failure saves its screen as `<name>-failure`.
@@ -62,6 +76,16 @@ struct BrowserHarness: Sendable {
         return SPAUser(baseURL: baseURL, id: id, username: username, password: password, cookie: Self.sessionCookie(reply.headers))
     }
 
+    /// Logs an existing user in through the legacy API (POST /web-api/login).
+    func login(_ username: String, password: String) async throws -> SPAUser {
+        let reply = try await HTTPTestClient.request(
+            baseURL + "/web-api/login", method: .POST, headers: [("Content-Type", "application/json")],
+            body: HTTPTestClient.json(["username": username, "password": password]))
+        guard reply.status == 200 else { throw HarnessError.unexpected("login", reply.status, reply.text) }
+        let id = try #require((try reply.object()["id"] as? NSNumber)?.intValue)
+        return SPAUser(baseURL: baseURL, id: id, username: username, password: password, cookie: Self.sessionCookie(reply.headers))
+    }
+
     static func sessionCookie(_ headers: HTTPHeaders) -> String? {
         headers["Set-Cookie"].lazy.compactMap { line -> String? in
             let pair = line.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
@@ -82,7 +106,7 @@ struct BrowserHarness: Sendable {
     func waitForApp(_ browser: WebDriverSession, user: SPAUser) async throws {
         try await browser.waitForScript(
             "the app to show \(user.username)",
-            "const n = document.getElementById('me-name'); return n && n.textContent === arguments[0];", [user.username])
+            "const b = document.getElementById('me-button'); return b && b.dataset.username === arguments[0];", [user.username])
     }
 
     /// Waits until the chat with `title` is in the list and returns its id.
