@@ -24,7 +24,7 @@ struct BrowserChatTests {
                     // Alice finds Bob and starts the chat.
                     try await aliceBrowser.click("#new-chat-button")
                     try await aliceBrowser.type(bob.username, into: "#new-chat-search")
-                    try await aliceBrowser.click(try await aliceBrowser.waitForElement("#new-chat-results li[data-username='\(bob.username)'] button"))
+                    try await aliceBrowser.clickWhenReady("#new-chat-results li[data-username='\(bob.username)'] button")
                     try await aliceBrowser.waitForScript(
                         "the chat with bob open", "return document.getElementById('conversation-title').textContent === arguments[0];", [bob.username])
                     try await harness.send(aliceBrowser, "Hi Bob!")
@@ -34,7 +34,7 @@ struct BrowserChatTests {
                     let chatID = try await harness.waitForChat(bobBrowser, titled: alice.username)
                     try await bobBrowser.waitForScript(
                         "an unread badge", "return document.querySelector(`#chat-list li[data-chat-id='\(chatID)'] .unread-badge`)?.textContent ?? '';")
-                    try await bobBrowser.click("#chat-list li[data-chat-id='\(chatID)'] button")
+                    try await bobBrowser.clickWhenReady("#chat-list li[data-chat-id='\(chatID)'] button")
                     try await harness.waitForMessage(bobBrowser, "Hi Bob!")
 
                     // Typing reaches the other side, then the reply arrives without a reload.
@@ -74,9 +74,9 @@ struct BrowserChatTests {
                 let live = "return document.getElementById('connection-status').dataset.state === 'live';"
                 try await browser.waitForScript("the live connection", live)
                 // Bob reads Alice's chat (so its newest id is known), then moves to Carol's.
-                try await browser.click(try await browser.waitForElement("#chat-list li[data-chat-id='\(aliceChat)'] button"))
+                try await browser.clickWhenReady("#chat-list li[data-chat-id='\(aliceChat)'] button")
                 try await harness.waitForMessage(browser, "before the drop")
-                try await browser.click("#chat-list li[data-chat-id='\(carolChat)'] button")
+                try await browser.clickWhenReady("#chat-list li[data-chat-id='\(carolChat)'] button")
                 try await harness.waitForMessage(browser, "hello from carol")
 
                 // The socket goes away; Alice writes twice meanwhile; the socket comes back.
@@ -100,7 +100,7 @@ struct BrowserChatTests {
                 let replayed = metrics.text.split(separator: "\n").first { $0.hasPrefix("messenger_ws_replayed_messages_total") }
                 #expect(replayed.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 >= 2 } == true)
 
-                try await browser.click("#chat-list li[data-chat-id='\(aliceChat)'] button")
+                try await browser.clickWhenReady("#chat-list li[data-chat-id='\(aliceChat)'] button")
                 try await harness.waitForMessage(browser, "missed two")
                 let texts = try await browser.execute(
                     "return [...document.querySelectorAll('#message-list .message-text')].map((p) => p.textContent).join('|');") as? String
@@ -122,7 +122,7 @@ struct BrowserChatTests {
                     try await aliceBrowser.click("#new-group-button")
                     try await aliceBrowser.type("Team <b>", into: "#group-title")
                     try await aliceBrowser.type(bob.username, into: "#group-search")
-                    try await aliceBrowser.click(try await aliceBrowser.waitForElement("#member-\(bob.id)"))
+                    try await aliceBrowser.clickWhenReady("#member-\(bob.id)")
                     try await aliceBrowser.click("#new-group-form button[type=submit]")
                     try await aliceBrowser.waitForScript(
                         "the new group open", "return document.getElementById('conversation-subtitle').textContent === 'Group · 2 members';")
@@ -131,7 +131,7 @@ struct BrowserChatTests {
                     try await harness.waitForMessage(aliceBrowser, "hello team")
 
                     let groupID = try await harness.waitForChat(bobBrowser, titled: "Team <b>")
-                    try await bobBrowser.click("#chat-list li[data-chat-id='\(groupID)'] button")
+                    try await bobBrowser.clickWhenReady("#chat-list li[data-chat-id='\(groupID)'] button")
                     try await harness.waitForMessage(bobBrowser, "hello team")
                     let author = try await bobBrowser.execute(
                         "return document.querySelector('#message-list .message .message-author')?.textContent;") as? String
@@ -165,7 +165,7 @@ struct BrowserChatTests {
 
             try await harness.withBrowser("media") { browser in
                 try await harness.signIn(browser, as: bob)
-                try await browser.click(try await browser.waitForElement("#chat-list li[data-chat-id='\(chatID)'] button"))
+                try await browser.clickWhenReady("#chat-list li[data-chat-id='\(chatID)'] button")
                 _ = try await browser.waitForElement("#message-list .message[data-type=voice] audio")
                 #expect(try await browser.text(".message[data-type=voice] .voice-duration") == "0:07")
                 // The player really loads the recording (from the presigned URL of the JWT history,
@@ -213,7 +213,7 @@ struct BrowserChatTests {
                     for (browser, user) in [(aliceBrowser, alice), (bobBrowser, bob)] {
                         try await harness.signIn(browser, as: user)
                         try await browser.waitForScript("the live connection", "return document.getElementById('connection-status').dataset.state === 'live';")
-                        try await browser.click(try await browser.waitForElement("#chat-list li[data-chat-id='\(chatID)'] button"))
+                        try await browser.clickWhenReady("#chat-list li[data-chat-id='\(chatID)'] button")
                     }
                     let before = "return document.querySelectorAll('#message-list .message').length;"
                     try await aliceBrowser.waitForScript("the history", before)
@@ -247,7 +247,7 @@ struct BrowserChatTests {
                 let preview = try await browser.execute(
                     "return document.querySelector(`#chat-list li[data-chat-id='\(chatID)'] .chat-preview`).textContent;") as? String
                 #expect(preview == hostile)
-                try await browser.click("#chat-list li[data-chat-id='\(chatID)'] button")
+                try await browser.clickWhenReady("#chat-list li[data-chat-id='\(chatID)'] button")
                 try await harness.waitForMessage(browser, hostile)
                 let injected = try await browser.execute(
                     "return document.querySelectorAll('#message-list b, #message-list script, #message-list img:not(.avatar):not(.sticker)').length;")

@@ -58,7 +58,7 @@ struct BrowserSessionTests {
                 #expect(try await browser.currentURL().hasSuffix("/app"))
 
                 try await browser.click("#me-button")
-                try await browser.click(try await browser.waitForElement("#logout-button"))
+                try await browser.clickWhenReady("#logout-button")
                 try await browser.waitForScript("the login page", "return location.pathname === '/login';")
                 // The token of the ended session is gone from the browser, too.
                 #expect(try await browser.execute("return localStorage.getItem('cpp_token');") == nil)

@@ -187,6 +187,15 @@ public struct WebDriverSession: Sendable {
         try await waitFor("element \(css)", timeout: timeout) { try? await find(css) }
     }
 
+    /// Clicks the element matching `css` once it exists, finding it again if the page replaced it
+    /// in between (re-rendered lists make element references stale).
+    public func clickWhenReady(_ css: String, timeout: Duration = .seconds(30)) async throws {
+        _ = try await waitFor("a clickable \(css)", timeout: timeout) { () async throws -> Bool? in
+            try await click(css)
+            return true
+        }
+    }
+
     /// Waits until `script` (a function body) returns a truthy value, and returns that value.
     @discardableResult
     public func waitForScript(_ description: String, _ script: String, _ args: [String] = [], timeout: Duration = .seconds(30)) async throws -> String {
