@@ -38,7 +38,7 @@ enum GatewayApplication {
                 webSocketAuthTimeoutSeconds: configuration.webSocketAuthTimeoutSeconds),
             blobs: blobStore(configuration))
 
-        let router = Router(context: GatewayRequestContext.self)
+        let router = Router(context: GatewayRequestContext.self, options: .autoGenerateHeadEndpoints)
         // Middlewares wrap routes as they are added, so they come first. Outermost first:
         // metrics see the final status, CORS headers land on error responses too.
         router.middlewares.add(RequestIDMiddleware())

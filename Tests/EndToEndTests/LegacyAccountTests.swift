@@ -59,6 +59,10 @@ struct LegacyAccountTests {
             #expect((ok.object["id"] as? NSNumber)?.int64Value == id)
             #expect((ok.object["cpp_token"] as? String)?.split(separator: ".").count == 3)
             #expect(try await browser.request(.GET, "/web-api/me").status == 200)
+            // Behind a TLS-terminating proxy the cookie is Secure.
+            let secure = try await LegacyBrowser(gateway: f.gateway).request(
+                .POST, "/web-api/login", json: ["username": name, "password": "secret-pass"], headers: [("X-Forwarded-Proto", "https")])
+            #expect(secure.setCookie?.hasSuffix("; HttpOnly; Path=/; SameSite=Lax; Secure") == true)
 
             for (body, status, message) in [
                 (["username": name, "password": ""], 400, "Username and password required."),

@@ -71,9 +71,10 @@ struct UploadRoutes: Sendable {
             throw MessageRoutes.chatIDRequired
         }
         // Checked before anything is stored (§5.12: "only after all checks pass").
-        guard let access = try await membership.access(of: session.userID, to: chatID), access.role != nil else {
+        guard let access = try await membership.access(of: session.userID, to: chatID), let role = access.role else {
             throw MessageRoutes.conversationNotFound
         }
+        if access.chatType == .channel && !role.isManager { throw MessageRoutes.channelReadOnly }
         let duration = min(form.field(named: "duration").flatMap { PythonText.identifierOrBeyond($0) }.map { Int(clamping: $0) } ?? 0, Self.maximumDuration)
         let stored = try await store(part, purpose: .voice, uploaderID: session.userID, tooLarge: Self.voiceTooLarge)
         let sent: StoredMessage

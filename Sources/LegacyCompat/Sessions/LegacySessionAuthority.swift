@@ -33,6 +33,7 @@ struct LegacySessionAuthority: Sendable {
         case .refused:
             return nil
         case .live:
+            guard let recordID else { return nil }
             return LegacySession(userID: userID, recordID: recordID, upgradedCookie: nil)
         case .acceptedWithoutRecord:
             // Same payload and signing time, so the upgraded cookie expires when the original would.

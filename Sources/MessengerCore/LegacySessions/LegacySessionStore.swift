@@ -50,21 +50,22 @@ public struct LegacySessionStore: Sendable {
             LEFT JOIN legacy_session_cutoffs c ON c.user_id = u.id
             WHERE u.id = \(userID)
             """, logger: logger)
-        for try await (mayAct, live, lastSeen, notBefore) in rows.decode((Bool, Bool, Date?, Date?).self) {
-            guard mayAct else { return .refused }
-            if let sessionID {
-                guard live else { return .refused }
-                // Written at most every few minutes: a polling SPA must not turn reads into writes.
-                if let lastSeen, Date().timeIntervalSince(lastSeen) > Self.lastSeenResolution {
-                    try await database.query(
-                        "UPDATE legacy_sessions SET last_seen_at = now() WHERE id = \(sessionID)", logger: logger)
-                }
-                return .live
-            }
-            if let notBefore, signedAt < notBefore { return .refused }
-            return .acceptedWithoutRecord
+        var found: (mayAct: Bool, live: Bool, lastSeen: Date?, notBefore: Date?)?
+        for try await row in rows.decode((Bool, Bool, Date?, Date?).self) {
+            found = row
         }
-        return .refused
+        guard let found, found.mayAct else { return .refused }
+        if let sessionID {
+            guard found.live else { return .refused }
+            // Written at most every few minutes: a polling SPA must not turn reads into writes.
+            if let lastSeen = found.lastSeen, Date().timeIntervalSince(lastSeen) > Self.lastSeenResolution {
+                try await database.query(
+                    "UPDATE legacy_sessions SET last_seen_at = now() WHERE id = \(sessionID)", logger: logger)
+            }
+            return .live
+        }
+        if let notBefore = found.notBefore, signedAt < notBefore { return .refused }
+        return .acceptedWithoutRecord
     }
 
     static let lastSeenResolution: TimeInterval = 300
