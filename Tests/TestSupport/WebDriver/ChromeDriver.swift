@@ -32,7 +32,20 @@ public final class ChromeDriver: Sendable {
         get throws { try locate("CHROMIUM", ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]) }
     }
 
+    /// Starts chromedriver on a free port. It also binds the port on IPv6, which `freePort` does
+    /// not check (another process may hold it there), so a start that exits is retried elsewhere.
     public static func start() async throws -> ChromeDriver {
+        var attempt = 1
+        while true {
+            do {
+                return try await startOnce()
+            } catch WebDriverError.driverExited(_, let log) where attempt < 5 && log.contains("bind() failed") {
+                attempt += 1
+            }
+        }
+    }
+
+    static func startOnce() async throws -> ChromeDriver {
         let executable = try locate("CHROMEDRIVER", ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"])
         _ = try chromiumPath
         let port = try GatewayProcess.freePort()
