@@ -35,7 +35,8 @@ enum GatewayApplication {
             buckets: configuration.buckets,
             limits: .init(
                 messageMaxLength: configuration.messageMaxLength, maxFileSizeBytes: configuration.maxFileSizeMB << 20,
-                webSocketAuthTimeoutSeconds: configuration.webSocketAuthTimeoutSeconds),
+                webSocketAuthTimeoutSeconds: configuration.webSocketAuthTimeoutSeconds,
+                allowedUploadTypes: configuration.allowedUploadMimeTypes),
             blobs: blobStore(configuration))
 
         let router = Router(context: GatewayRequestContext.self, options: .autoGenerateHeadEndpoints)
@@ -55,6 +56,10 @@ enum GatewayApplication {
             settings: LegacySettings(
                 sessionSecret: configuration.secrets.legacySessionKey, allowedOrigins: configuration.allowedOrigins,
                 staticDirectory: configuration.staticDirectory, cppAPIURL: configuration.cppAPIURL))
+        if configuration.objectStore == nil, let store = core.blobs as? LocalBlobStore {
+            LocalBlobController(signer: localBlobURLSigner(configuration), store: store, files: FileService(core: core))
+                .addRoutes(to: router)
+        }
         var services: [any Service] = [
             database, MessagePartitionMaintenance(client: database, logger: logger), KeyDerivationLifecycle(pool: keyDerivation),
         ]

@@ -24,11 +24,17 @@ public struct CoreServices: Sendable {
         public var maxFileSizeBytes: Int
         /// `WS_AUTH_TIMEOUT_S`: how long a socket may stay unauthenticated.
         public var webSocketAuthTimeoutSeconds: Int
+        /// `ALLOWED_UPLOAD_MIME_TYPES`: the types `POST /files` stores (active ones never).
+        public var allowedUploadTypes: Set<String>
 
-        public init(messageMaxLength: Int = 4096, maxFileSizeBytes: Int = 50 << 20, webSocketAuthTimeoutSeconds: Int = 10) {
+        public init(
+            messageMaxLength: Int = 4096, maxFileSizeBytes: Int = 50 << 20, webSocketAuthTimeoutSeconds: Int = 10,
+            allowedUploadTypes: Set<String> = UploadPurpose.defaultAttachmentTypes
+        ) {
             self.messageMaxLength = messageMaxLength
             self.maxFileSizeBytes = maxFileSizeBytes
             self.webSocketAuthTimeoutSeconds = webSocketAuthTimeoutSeconds
+            self.allowedUploadTypes = allowedUploadTypes
         }
     }
 

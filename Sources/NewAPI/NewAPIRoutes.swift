@@ -9,6 +9,7 @@ public enum NewAPIRoutes {
         MessageController(core: core, authenticator: authenticator).addRoutes(to: router)
         ChatController(core: core, authenticator: authenticator).addRoutes(to: router)
         InviteController(core: core, authenticator: authenticator).addRoutes(to: router)
+        FileController(core: core, authenticator: authenticator).addRoutes(to: router)
         var socketLimits = WebSocketLimits()
         socketLimits.authTimeout = .seconds(core.limits.webSocketAuthTimeoutSeconds)
         WebSocketController(core: core, limits: socketLimits).addRoutes(to: router)

@@ -186,4 +186,23 @@ struct LegacyAccountTests {
             }
         }
     }
+
+    @Test("the JWT API's login rate limit also guards the legacy login: 429 in the legacy style with Retry-After")
+    func loginRateLimit() async throws {
+        try await LegacyFixture.with(environment: ["RATE_LIMIT_ENABLED": "true"]) { f in
+            let browser = LegacyBrowser(gateway: f.gateway)
+            // The limit counts in fixed one-minute windows: start early in one.
+            let second = Int(Date().timeIntervalSince1970) % 60
+            if second > 30 { try await Task.sleep(for: .seconds(61 - second)) }
+            var statuses: [Int] = []
+            for _ in 0..<5 {
+                statuses.append(try await browser.request(.POST, "/api/login", json: ["username": "target_user", "password": "wrong-pass"]).status)
+            }
+            #expect(statuses == [401, 401, 401, 401, 401])
+            let limited = try await browser.request(.POST, "/api/login", json: ["username": "target_user", "password": "wrong-pass"])
+            #expect(limited.status == 429)
+            #expect(limited.error == "Too many requests")
+            #expect(!limited.headers["Retry-After"].isEmpty)
+        }
+    }
 }

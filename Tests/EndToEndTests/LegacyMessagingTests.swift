@@ -140,6 +140,13 @@ struct LegacyMessagingTests {
             let preview = try await bob.request(.GET, "/api/chats").array.first?["last_preview"] as? String
             #expect(preview == String(repeating: "\u{1F600}", count: 80))
 
+            // §5.19: the stable image URL redirects to a freshly signed one; unknown stickers are 404.
+            let image = try await alice.request(.GET, "/web-api/stickers/\(heart)/image")
+            #expect(image.status == 302)
+            #expect(image.headers["Location"].first?.contains("stickers/heart.svg") == true)
+            #expect(try await alice.request(.GET, "/api/stickers/999999/image").status == 404)
+            #expect(try await LegacyBrowser(gateway: f.gateway).request(.GET, "/api/stickers/\(heart)/image").status == 401)
+
             let stickers = try await alice.request(.GET, "/web-api/stickers")
             #expect(stickers.text == "[{\"id\":\(heart),\"label\":\"Heart\",\"pack_name\":\"Basic\",\"url\":\"/web-api/stickers/\(heart)/image\"}]\n")
         }

@@ -59,4 +59,18 @@ struct UploadTypePolicyTests {
         #expect(throws: FileError.unsupportedType) { try strict.decide(claimed: nil, prefix: Self.pdf, purpose: .attachment) }
         #expect(strict.attachmentTypes == ["image/png"])
     }
+
+    @Test("ALLOWED_UPLOAD_MIME_TYPES replaces the attachment list; unset keeps the §9.2 default")
+    func configuredAllowList() throws {
+        var env = GatewayConfigurationTests.strongSecrets
+        #expect(try GatewayConfiguration(environment: env).allowedUploadMimeTypes == UploadPurpose.defaultAttachmentTypes)
+        env["ALLOWED_UPLOAD_MIME_TYPES"] = "image/PNG, application/pdf ,text/html"
+        let configured = try GatewayConfiguration(environment: env).allowedUploadMimeTypes
+        #expect(configured == ["image/png", "application/pdf", "text/html"])
+        let configuredPolicy = UploadTypePolicy(attachmentTypes: configured)
+        #expect(try configuredPolicy.decide(claimed: nil, prefix: Self.pdf, purpose: .attachment) == "application/pdf")
+        #expect(throws: FileError.unsupportedType) {
+            try configuredPolicy.decide(claimed: nil, prefix: Array("plain".utf8), purpose: .attachment)
+        }
+    }
 }

@@ -111,16 +111,17 @@ struct AccountRoutes: Sendable {
         switch error {
         case .usernameOrEmailTaken: return usernameTaken
         case .credentialsRequired: return credentialsRequired
-        case .invalidCredentials, .invalidRefreshToken, .refreshTokenRequired, .userNotFound: return invalidCredentials
+        case .invalidCredentials: return invalidCredentials
         case .accountBlocked: return accountBlocked
-        case .usernameLength: return usernameLength
-        case .usernameCharacters: return usernameCharacters
-        case .passwordTooShort, .passwordTooLong: return passwordLength
-        case .invalidEmail: return usernameLength
         case .rateLimited(let retryAfter):
             var limited = LegacyError(.tooManyRequests, "Too many requests")
             limited.headers = [.retryAfter: String(retryAfter)]
             return limited
+        // The JWT API's own input rules and token errors: the legacy routes validate their input
+        // before calling the core and use no refresh tokens, so these cannot reach them.
+        case .usernameLength, .usernameCharacters, .invalidEmail, .passwordTooShort, .passwordTooLong,
+            .refreshTokenRequired, .invalidRefreshToken, .userNotFound:
+            return invalidCredentials
         }
     }
 }

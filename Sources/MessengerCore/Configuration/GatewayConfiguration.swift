@@ -21,6 +21,8 @@ public struct GatewayConfiguration: Sendable {
     public var staticDirectory: String
     public var blobDirectory: String
     public var maxFileSizeMB: Int
+    /// `ALLOWED_UPLOAD_MIME_TYPES` (jwt-api.md §9.2): what `POST /files` accepts.
+    public var allowedUploadMimeTypes: Set<String>
     public var messageMaxLength: Int
     public var webSocketAuthTimeoutSeconds: Int
     public var metricsToken: String?
@@ -60,6 +62,8 @@ public struct GatewayConfiguration: Sendable {
         self.staticDirectory = env.string("STATIC_DIR") ?? "./static"
         self.blobDirectory = env.string("BLOB_DIR") ?? ".data/blobs"
         self.maxFileSizeMB = try env.integer("MAX_FILE_SIZE_MB", default: 50, range: 1...4096)
+        let uploadTypes = env.list("ALLOWED_UPLOAD_MIME_TYPES").map { $0.lowercased() }
+        self.allowedUploadMimeTypes = uploadTypes.isEmpty ? UploadPurpose.defaultAttachmentTypes : Set(uploadTypes)
         self.messageMaxLength = try env.integer("MESSAGE_MAX_LENGTH", default: 4096, range: 1...1_000_000)
         self.webSocketAuthTimeoutSeconds = try env.integer("WS_AUTH_TIMEOUT_S", default: 10, range: 1...600)
         self.metricsToken = env.string("METRICS_TOKEN")

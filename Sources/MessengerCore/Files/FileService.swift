@@ -11,10 +11,11 @@ public struct FileService: Sendable {
     let repository: FileRepository
     let typePolicy: UploadTypePolicy
 
-    public init(core: CoreServices, typePolicy: UploadTypePolicy = UploadTypePolicy()) {
+    /// - Parameter typePolicy: nil: attachments follow `core.limits.allowedUploadTypes`.
+    public init(core: CoreServices, typePolicy: UploadTypePolicy? = nil) {
         self.core = core
         self.repository = FileRepository(database: core.database, logger: core.logger)
-        self.typePolicy = typePolicy
+        self.typePolicy = typePolicy ?? UploadTypePolicy(attachmentTypes: core.limits.allowedUploadTypes)
     }
 
     /// Stores an upload and returns its `files` row.
@@ -57,6 +58,7 @@ public struct FileService: Sendable {
             throw failure.underlying
         } catch {
             core.logger.error("object store write failed", metadata: ["bucket": "\(bucket)", "error": "\(error)"])
+            GatewayMetrics.shared.recordDependencyError("object_store")
             throw Self.storageError(error)
         }
 
@@ -110,12 +112,13 @@ public struct FileService: Sendable {
         core.objectURLs.url(bucket: file.bucket, key: file.objectKey, upload: file.uploadDescription)
     }
 
-    /// A key no row uses yet; keys with few random bits (voice: 32) could otherwise collide and
-    /// overwrite another row's object.
+    /// A key no row uses yet. Avatar (48 random bits) and voice keys (32) could collide and
+    /// overwrite another row's object, so they are checked; 128-bit attachment keys are not.
     private func freshKey(for upload: UploadRequest, type: String) async throws -> (bucket: String, key: String) {
         for _ in 0..<5 {
             let candidate = UploadObjectKey.make(
                 purpose: upload.purpose, uploaderID: upload.uploaderID, type: type, buckets: core.buckets)
+            if upload.purpose == .attachment { return candidate }
             if try await !repository.isKeyTaken(bucket: candidate.bucket, key: candidate.key) { return candidate }
         }
         throw FileError.storageFailed
