@@ -110,7 +110,7 @@ struct BrowserChatTests {
         }
     }
 
-    @Test("a group made in the SPA (JWT API) carries messages both ways, with sender names")
+    @Test("a group made in the SPA (JWT API) carries text both ways with sender names, a picture and a voice message")
     func groupChat() async throws {
         try await BrowserHarness.with { harness in
             let alice = try await harness.register("alice")
@@ -138,6 +138,28 @@ struct BrowserChatTests {
                     #expect(author == alice.username)
                     try await harness.send(bobBrowser, "hi alice")
                     try await harness.waitForMessage(aliceBrowser, "hi alice")
+
+                    // Files in a group go through POST /files: a picture and a voice message,
+                    // received live by Bob and loaded from their attachment URLs.
+                    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("group-\(UUID().uuidString.prefix(8))")
+                    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                    defer { try? FileManager.default.removeItem(at: directory) }
+                    let picture = directory.appendingPathComponent("dot.png")
+                    try #require(Data(base64Encoded: Self.onePixelPNG)).write(to: picture)
+                    let recording = directory.appendingPathComponent("note.wav")
+                    try Self.halfSecondWAV.write(to: recording)
+                    try await aliceBrowser.sendKeys(picture.path, to: try await aliceBrowser.find("#attach-file"))
+                    let pictureShown = "const img = document.querySelector('#message-list .message[data-type=file] img.attachment-image'); return Boolean(img && img.complete && img.naturalWidth > 0);"
+                    try await aliceBrowser.waitForScript("the picture at alice's", pictureShown)
+                    try await bobBrowser.waitForScript(
+                        "the picture at bob's",
+                        "const img = document.querySelector('#message-list .message[data-type=file] img.attachment-image'); return Boolean(img && img.complete && img.naturalWidth > 0);")
+                    try await aliceBrowser.sendKeys(recording.path, to: try await aliceBrowser.find("#voice-file"))
+                    _ = try await bobBrowser.waitForElement("#message-list .message[data-type=voice] audio[src]")
+                    try await bobBrowser.execute("const a = document.querySelector('.message[data-type=voice] audio'); a.preload = 'auto'; a.load();")
+                    try await bobBrowser.waitForScript(
+                        "the group voice message to load",
+                        "const a = document.querySelector('.message[data-type=voice] audio'); return a.readyState >= 1 && Number.isFinite(a.duration);")
                     await aliceBrowser.saveScreenshot("group-alice")
                 }
             }

@@ -365,7 +365,10 @@ export class Conversation extends EventTarget {
       case 'file': {
         const href = safeURL(message.attachmentURL);
         const label = message.fileName || 'File';
-        const image = href && /^image\/(png|jpeg|gif|webp)$/u.test(message.mimeType ?? '')
+        // The send reply may carry no MIME type; the stored name's extension says as much.
+        const isImage = /^image\/(png|jpeg|gif|webp)$/u.test(message.mimeType ?? '')
+          || (!message.mimeType && /\.(png|jpe?g|gif|webp)$/iu.test(label));
+        const image = href && isImage
           ? h('img', { class: 'attachment-image', src: href, alt: label, loading: 'lazy' }) : null;
         return h('div', { class: 'attachment' },
           image,
