@@ -18,6 +18,8 @@ cleanup() {
 trap cleanup EXIT
 
 scripts/services.sh start
+# Headless Chromium for the SPA's browser tests.
+scripts/browser.sh install
 
 set -a
 # shellcheck source=/dev/null
