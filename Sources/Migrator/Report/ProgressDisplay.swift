@@ -9,7 +9,7 @@ public final class ProgressDisplay: Sendable {
         var total: Int64 = 0
         var done: Int64 = 0
         var started = ContinuousClock.now
-        var lastDraw = ContinuousClock.now - .seconds(60)
+        var lastDraw = ContinuousClock.now
     }
 
     private let state = Mutex(State())
@@ -26,7 +26,7 @@ public final class ProgressDisplay: Sendable {
             state = State(table: table, total: total)
         }
         guard enabled else { return }
-        if !isTerminal { write("\(table): \(total) rows to copy\n") }
+        if !isTerminal { write("\(table): \(total) rows\n") }
     }
 
     public func advance(by rows: Int64) {
