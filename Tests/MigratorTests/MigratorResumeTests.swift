@@ -50,20 +50,25 @@ struct MigratorResumeTests {
             #expect(try await Self.scalar(client, "SELECT last_source_id FROM migrator_checkpoints WHERE source_table = 'messages'", as: Int64.self) == 1000)
             #expect(try await Self.scalar(client, "SELECT count(*) FROM messages", as: Int.self) == 1000)
 
-            // 2. Killed with SIGKILL while it copies (somewhere past the first checkpoint).
-            let log = migrator.workDirectory.appendingPathComponent("killed.log")
-            let child = try migrator.start(
-                ["run", "--legacy-db", fixture.path, "--batch-size", "200", "--quiet",
-                 "--report", migrator.workDirectory.appendingPathComponent("killed.json").path], log: log)
-            var copied: Int64 = 0
-            for _ in 0..<3000 where child.isRunning {
-                copied = try await Self.scalar(client, "SELECT last_source_id FROM migrator_checkpoints WHERE source_table = 'messages'", as: Int64.self) ?? 0
-                if copied >= 3000 { break }
-                try await Task.sleep(for: .milliseconds(5))
+            // 2. Killed with SIGKILL while it copies, twice: at a few thousand messages, then further on.
+            for (attempt, killAt) in [3_000, 9_000].enumerated() {
+                let log = migrator.workDirectory.appendingPathComponent("killed-\(attempt).log")
+                let child = try migrator.start(
+                    ["run", "--legacy-db", fixture.path, "--batch-size", "200", "--quiet",
+                     "--report", migrator.workDirectory.appendingPathComponent("killed-\(attempt).json").path], log: log)
+                var copied: Int64 = 0
+                for _ in 0..<6000 where child.isRunning {
+                    copied = try await Self.scalar(client, "SELECT last_source_id FROM migrator_checkpoints WHERE source_table = 'messages'", as: Int64.self) ?? 0
+                    if copied >= Int64(killAt) { break }
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                child.signal(SIGKILL)
+                let status = await child.waitForExit(timeout: .seconds(30))
+                #expect(status == 128 + SIGKILL, "the run ended before it could be killed: \(String(describing: status))")
+                let after = try await Self.scalar(client, "SELECT count(*) FROM messages", as: Int64.self) ?? 0
+                #expect(after >= Int64(killAt) && after < expectedMessages)
+                #expect(try await Self.scalar(client, "SELECT last_source_id FROM migrator_checkpoints WHERE source_table = 'messages'", as: Int64.self) == after)
             }
-            child.signal(SIGKILL)
-            let status = await child.waitForExit(timeout: .seconds(30))
-            #expect(status == 137 || status == 0, "\(String(describing: status))")
 
             // 3. Run again: completes the rest.
             let resumed = try await migrator.run("run", legacy: fixture)
