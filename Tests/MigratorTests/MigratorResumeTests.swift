@@ -54,7 +54,7 @@ struct MigratorResumeTests {
             for (attempt, killAt) in [3_000, 9_000].enumerated() {
                 let log = migrator.workDirectory.appendingPathComponent("killed-\(attempt).log")
                 let child = try migrator.start(
-                    ["run", "--legacy-db", fixture.path, "--batch-size", "200", "--quiet",
+                    ["run", "--legacy-db", fixture.path, "--batch-size", "200", "--quiet", "--suspend-foreign-keys-above", "1000",
                      "--report", migrator.workDirectory.appendingPathComponent("killed-\(attempt).json").path], log: log)
                 var copied: Int64 = 0
                 for _ in 0..<6000 where child.isRunning {
@@ -68,7 +68,13 @@ struct MigratorResumeTests {
                 let after = try await Self.scalar(client, "SELECT count(*) FROM messages", as: Int64.self) ?? 0
                 #expect(after >= Int64(killAt) && after < expectedMessages)
                 #expect(try await Self.scalar(client, "SELECT last_source_id FROM migrator_checkpoints WHERE source_table = 'messages'", as: Int64.self) == after)
+                // The bulk copy's suspended foreign keys are recorded as such.
+                #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_constraints", as: Int.self) == 4)
+                #expect(try await Self.foreignKeysOfMessages(client) == 0)
             }
+            let unfinished = try await migrator.run("verify", legacy: fixture)
+            #expect(unfinished.status == 4)
+            #expect((unfinished.report["suspended_constraints"] as? [String])?.count == 4)
 
             // 3. Run again: completes the rest.
             let resumed = try await migrator.run("run", legacy: fixture)
@@ -76,11 +82,17 @@ struct MigratorResumeTests {
             #expect(try await Self.scalar(client, "SELECT count(*) FROM messages", as: Int64.self) == expectedMessages)
             #expect(try await Self.scalar(client, "SELECT count(DISTINCT id) FROM messages", as: Int64.self) == expectedMessages)
             #expect(try await Self.scalar(client, "SELECT count(*) FROM users", as: Int.self) == 300)
+            #expect(try await Self.foreignKeysOfMessages(client) == 4)
+            #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_constraints", as: Int.self) == 0)
             #expect(try await Self.scalar(client, "SELECT count(*) FROM chat_members", as: Int64.self)
                 == 2 * (try Self.sourceCount(fixture, table: "conversations") ?? 0))
             let verified = try await migrator.run("verify", legacy: fixture)
             #expect(verified.status == 0, "\(verified.output)")
         }
+    }
+
+    static func foreignKeysOfMessages(_ client: PostgresClient) async throws -> Int? {
+        try await scalar(client, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'messages'::regclass AND contype = 'f'", as: Int.self)
     }
 
     static func sourceCount(_ fixture: LegacyFixture, table: String = "messages") throws -> Int64? {

@@ -19,6 +19,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Messages per transaction.")
     var batchSize = 20_000
 
+    @Option(
+        name: .customLong("suspend-foreign-keys-above"),
+        help: "Drop the foreign keys of messages while copying at least this many messages; re-created, validated, at the end.")
+    var suspendForeignKeysAbove: Int64 = 100_000
+
     @Flag(name: .customLong("quiet"), help: "No progress output.")
     var quiet = false
 
@@ -40,6 +45,7 @@ struct RunCommand: AsyncParsableCommand {
         var options = MigrationRun.Options()
         options.dryRun = dryRun
         options.messageBatchSize = batchSize
+        options.suspendForeignKeysAbove = suspendForeignKeysAbove
         options.stopAfterMessageBatches = ProcessInfo.processInfo.environment["MIGRATOR_STOP_AFTER_BATCHES"].flatMap(Int.init)
         let client = PostgresClient(settings: environment.database, logger: logger)
         let store = TargetStore(client: client, buckets: environment.buckets, logger: logger)

@@ -11,6 +11,9 @@ public struct MigrationRun: Sendable {
         /// Rows per transaction for messages (and for the other tables).
         public var messageBatchSize = 20_000
         public var rowBatchSize = 5_000
+        /// At least this many messages to copy: the foreign keys of `messages` are dropped for the
+        /// copy and re-created (validated once) at its end. A cutover catch-up stays below it.
+        public var suspendForeignKeysAbove: Int64 = 100_000
         /// Makes `migrator run` stop (exit 1) after this many message batches: lets the tests
         /// interrupt a run at a precise point, as a crash would. Not for operators.
         public var stopAfterMessageBatches: Int?
@@ -199,8 +202,29 @@ public struct MigrationRun: Sendable {
             try await target.writeChats(batch)
         }
         var messages = report.tables[MigratedTable.messages.rawValue] ?? .init()
-        messages.skipped = try await streamMessages(plan, problems: &problems, write: true, counts: &messages)
+        // A killed bulk copy left the foreign keys suspended: keep them so for another bulk copy,
+        // restore them first otherwise.
+        let bulk = plan.pendingMessages >= options.suspendForeignKeysAbove
+        if bulk {
+            try await target.suspendMessageForeignKeys()
+        } else {
+            try await target.restoreSuspendedConstraints()
+        }
+        do {
+            messages.skipped = try await streamMessages(plan, problems: &problems, write: true, counts: &messages)
+        } catch {
+            report.tables[MigratedTable.messages.rawValue] = messages
+            // Only a clean error gets here; a kill leaves them for the next run to restore.
+            if bulk { _ = try? await target.restoreSuspendedConstraints() }
+            throw error
+        }
         report.tables[MigratedTable.messages.rawValue] = messages
+        if bulk {
+            progress.begin(table: "foreign keys", total: 1)
+            try await target.restoreSuspendedConstraints()
+            progress.advance(by: 1)
+            progress.finish()
+        }
         try await target.advanceSequences(pastSourceIDs: highest)
     }
 

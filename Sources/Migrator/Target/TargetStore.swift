@@ -20,7 +20,10 @@ public struct TargetStore: Sendable {
     /// The schema must exist (`gateway migrate`); the migrator never creates or changes it.
     public func requireSchema() async throws {
         let rows = try await client.query(
-            "SELECT to_regclass('public.migrator_checkpoints') IS NOT NULL AND to_regclass('public.messages') IS NOT NULL",
+            """
+            SELECT to_regclass('public.migrator_checkpoints') IS NOT NULL AND to_regclass('public.messages') IS NOT NULL
+               AND to_regclass('public.migrator_suspended_constraints') IS NOT NULL
+            """,
             logger: logger)
         for try await present in rows.decode(Bool.self) where present { return }
         throw MigratorFailure.schemaMissing

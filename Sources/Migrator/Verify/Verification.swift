@@ -34,6 +34,8 @@ public struct Verification: Sendable {
         public var tables: [TableComparison] = []
         public var objectsChecked = 0
         public var objectsMissing: [ObjectReference] = []
+        /// Foreign keys a killed bulk copy left dropped (`migrator run` re-creates them).
+        public var suspendedConstraints: [String] = []
         public var differencesTotal: Int64 = 0
         /// The first differences (at most 1,000).
         public var differences: [MigrationProblem] = []
@@ -41,7 +43,7 @@ public struct Verification: Sendable {
         enum CodingKeys: String, CodingKey {
             case command, source, outcome, tables, differences
             case exitCode = "exit_code", objectsChecked = "objects_checked", objectsMissing = "objects_missing"
-            case differencesTotal = "differences_total"
+            case differencesTotal = "differences_total", suspendedConstraints = "suspended_constraints"
         }
 
         public func json() -> String {
@@ -58,6 +60,9 @@ public struct Verification: Sendable {
             }
             lines.append("  objects: \(objectsChecked) checked, \(objectsMissing.count) missing")
             for object in objectsMissing.prefix(10) { lines.append("    missing \(object.bucket)/\(object.key)") }
+            if !suspendedConstraints.isEmpty {
+                lines.append("  foreign keys still suspended by an unfinished run (run `migrator run`): \(suspendedConstraints.joined(separator: ", "))")
+            }
             for difference in differences.prefix(20) {
                 lines.append("    \(difference.table) \(difference.id): \(difference.problem)")
             }
@@ -110,13 +115,18 @@ public struct Verification: Sendable {
         report.objectsChecked = objects.count
         report.objectsMissing = try await missing(objects)
 
+        report.suspendedConstraints = try await suspendedConstraints()
         report.differencesTotal = report.tables.reduce(0) { $0 + $1.differences }
         report.differences = differences
-        if !report.tables.allSatisfy(\.matches) || !report.objectsMissing.isEmpty {
+        if !report.tables.allSatisfy(\.matches) || !report.objectsMissing.isEmpty || !report.suspendedConstraints.isEmpty {
             report.outcome = "different"
             report.exitCode = .differences
         }
         return report
+    }
+
+    func suspendedConstraints() async throws -> [String] {
+        try await TargetStore(client: reader.client, buckets: mapping.buckets, logger: reader.logger).suspendedConstraints()
     }
 
     func missing(_ objects: [ObjectReference]) async throws -> [ObjectReference] {
