@@ -11,8 +11,9 @@ public enum LegacyTimestamp {
         var bytes = Array(text.utf8)
         while let last = bytes.last, last == UInt8(ascii: " ") { bytes.removeLast() }
         while let first = bytes.first, first == UInt8(ascii: " ") { bytes.removeFirst() }
-        if let number = Int64(String(decoding: bytes, as: UTF8.self)), (0...4_102_444_800).contains(number) {
-            return number * 1_000_000
+        if !bytes.isEmpty, bytes.count <= 10, bytes.allSatisfy({ (48...57).contains($0) }) {
+            let number = bytes.reduce(Int64(0)) { $0 * 10 + Int64($1 - 48) }
+            return number <= 4_102_444_800 ? number * 1_000_000 : nil
         }
         var cursor = 0
         func digits(_ count: Int) -> Int? {
@@ -94,15 +95,42 @@ public enum LegacyTimestamp {
 
     /// `YYYY-MM-DD HH:MM:SS[.ffffff]+00`, what COPY's text format reads as a UTC timestamptz.
     public static func copyText(microseconds: Int64) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        writeCopyText(microseconds: microseconds, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `copyText` without building a String (one call per copied row).
+    public static func writeCopyText(microseconds: Int64, into bytes: inout [UInt8]) {
         let seconds = microseconds >= 0 ? microseconds / 1_000_000 : (microseconds - 999_999) / 1_000_000
-        let fraction = microseconds - seconds * 1_000_000
+        let fraction = Int(microseconds - seconds * 1_000_000)
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = Int(seconds - days * 86_400)
         let (year, month, day) = civil(days: days)
-        var text = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + " "
-            + pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay % 3600 / 60, 2) + ":" + pad(secondOfDay % 60, 2)
-        if fraction != 0 { text += "." + pad(Int(fraction), 6) }
-        return text + "+00"
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var value = value
+            if value >= divisor * 10 {
+                bytes.append(contentsOf: String(value).utf8)
+                return
+            }
+            while divisor > 0 {
+                bytes.append(UInt8(48 + value / divisor))
+                value %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4); bytes.append(UInt8(ascii: "-")); digits(month, 2); bytes.append(UInt8(ascii: "-")); digits(day, 2)
+        bytes.append(UInt8(ascii: " "))
+        digits(secondOfDay / 3600, 2); bytes.append(UInt8(ascii: ":")); digits(secondOfDay % 3600 / 60, 2)
+        bytes.append(UInt8(ascii: ":")); digits(secondOfDay % 60, 2)
+        if fraction != 0 {
+            bytes.append(UInt8(ascii: "."))
+            digits(fraction, 6)
+        }
+        bytes.append(contentsOf: "+00".utf8)
     }
 
     /// The first day of the UTC month holding `microseconds`, as (year, month).
@@ -123,10 +151,5 @@ public enum LegacyTimestamp {
         let day = Int(dayOfYear - (153 * monthIndex + 2) / 5 + 1)
         let month = Int(monthIndex < 10 ? monthIndex + 3 : monthIndex - 9)
         return (Int(yearOfEra + era * 400) + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }

@@ -5,6 +5,7 @@ import NIOCore
 public struct CopyTextEncoder: Sendable {
     public private(set) var buffer: ByteBuffer
     private var startOfRow = true
+    private var scratch: [UInt8] = []
     public private(set) var rowCount = 0
 
     public init(capacity: Int = 1 << 16) {
@@ -64,7 +65,9 @@ public struct CopyTextEncoder: Sendable {
     /// A UTC timestamp given in microseconds since the epoch.
     public mutating func timestamp(microseconds: Int64) {
         separator()
-        buffer.writeString(LegacyTimestamp.copyText(microseconds: microseconds))
+        scratch.removeAll(keepingCapacity: true)
+        LegacyTimestamp.writeCopyText(microseconds: microseconds, into: &scratch)
+        buffer.writeBytes(scratch)
     }
 
     /// bytea in hex form (`\x...`, its backslash escaped for COPY).
