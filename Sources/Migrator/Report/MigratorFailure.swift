@@ -3,7 +3,8 @@
 public enum MigratorFailure: Error, CustomStringConvertible {
     case schemaMissing
     case anotherRunActive
-    case source(String)
+    /// Stopped on purpose part-way (MIGRATOR_STOP_AFTER_BATCHES, used by the crash tests).
+    case interrupted(batches: Int)
 
     public var description: String {
         switch self {
@@ -11,8 +12,8 @@ public enum MigratorFailure: Error, CustomStringConvertible {
             "the target database has no gateway schema: run `gateway migrate` against it first"
         case .anotherRunActive:
             "another migrator run holds the target database's migration lock"
-        case .source(let message):
-            message
+        case .interrupted(let batches):
+            "stopped after \(batches) message batches (MIGRATOR_STOP_AFTER_BATCHES)"
         }
     }
 }

@@ -332,7 +332,7 @@ public struct MigrationRun: Sendable {
                 counts.written += Int64(current.messages.count)
                 batches += 1
                 if let stop = options.stopAfterMessageBatches, batches >= stop {
-                    throw MigratorFailure.source("stopped after \(batches) message batches (MIGRATOR_STOP_AFTER_BATCHES)")
+                    throw MigratorFailure.interrupted(batches: batches)
                 }
             }
             progress.advance(by: Int64(current.sourceRows))
