@@ -17,6 +17,7 @@
 #
 # Needs the dev services (scripts/services.sh start), sqlite3, psql, and pgloader.
 set -euo pipefail
+trap 'echo "bench: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$ROOT"
