@@ -297,48 +297,68 @@ public struct MigrationRun: Sendable {
         return batch
     }
 
-    /// Streams messages past the checkpoint in id order. The next batch is read and mapped from
-    /// SQLite while the current one is written to PostgreSQL.
+    /// Streams messages past the checkpoint in id order, two batches at a time (written
+    /// concurrently, committed in order). The next pair is read and mapped from SQLite while the
+    /// current one is written to PostgreSQL.
     func streamMessages(_ plan: Plan, problems: inout ProblemLog, write: Bool, counts: inout RunReport.TableCounts) async throws -> Int64 {
         var skipped: Int64 = 0
         var months = Set<MonthOfYear>()
         var batches = 0
         progress.begin(table: "messages", total: plan.pendingMessages)
-        var current = try readMessages(after: plan.messageCheckpoint, plan: plan)
-        while let last = current.lastSourceID {
-            async let following = readMessages(after: last, plan: plan)
-            problems.merge(current.problems)
-            skipped += current.skipped
-            let voices = current.messages.filter { $0.voice != nil }
-            var registrations: [TargetStore.FileRegistration] = []
-            if !voices.isEmpty {
-                let outcomes = try await objects.ensureAll(voices.compactMap(\.voice), dryRun: !write)
-                for message in voices {
-                    guard let voice = message.voice else { continue }
-                    var size: Int64?
-                    if case .present(let known)? = outcomes[voice] {
-                        size = known
-                    } else {
-                        problems.record("messages", message.id, "voice file \(voice.key) is missing on disk and in the store", "registered anyway; verify lists it")
-                    }
-                    registrations.append(.init(object: voice, uploaderID: message.senderID, sizeBytes: size, createdAt: message.createdAt))
-                }
+        var current = try readPair(after: plan.messageCheckpoint, plan: plan)
+        while let last = current.last?.lastSourceID {
+            async let following = readPair(after: last, plan: plan)
+            var writes: [TargetStore.MessageBatchWrite] = []
+            for batch in current {
+                guard let lastID = batch.lastSourceID else { continue }
+                problems.merge(batch.problems)
+                skipped += batch.skipped
+                let registrations = try await voiceFiles(of: batch.messages, write: write, problems: &problems)
+                writes.append(.init(messages: batch.messages, voiceFiles: registrations, lastSourceID: lastID))
             }
             if write {
-                let newMonths = current.months.subtracting(months)
+                let newMonths = current.reduce(into: Set<MonthOfYear>()) { $0.formUnion($1.months) }.subtracting(months)
                 try await target.ensurePartitions(newMonths.sorted { ($0.year, $0.month) < ($1.year, $1.month) })
                 months.formUnion(newMonths)
-                try await target.writeMessages(current.messages, voiceFiles: registrations, checkpoint: last)
-                counts.written += Int64(current.messages.count)
-                batches += 1
+                try await target.writeMessages(writes)
+                counts.written += Int64(writes.reduce(0) { $0 + $1.messages.count })
+                batches += writes.count
                 if let stop = options.stopAfterMessageBatches, batches >= stop {
                     throw MigratorFailure.interrupted(batches: batches)
                 }
             }
-            progress.advance(by: Int64(current.sourceRows))
+            progress.advance(by: Int64(current.reduce(0) { $0 + $1.sourceRows }))
             current = try await following
         }
         progress.finish()
         return skipped
+    }
+
+    /// The next two batches (fewer at the end).
+    func readPair(after: Int64, plan: Plan) throws -> [MessageBatch] {
+        let first = try readMessages(after: after, plan: plan)
+        guard let last = first.lastSourceID else { return [] }
+        let second = try readMessages(after: last, plan: plan)
+        return second.lastSourceID == nil ? [first] : [first, second]
+    }
+
+    /// Makes sure the voice files of `messages` are stored (uploading them from the uploads
+    /// folder) and returns the files rows to register; a missing one is registered anyway.
+    func voiceFiles(of messages: [MigratedMessage], write: Bool, problems: inout ProblemLog) async throws -> [TargetStore.FileRegistration] {
+        let voices = messages.filter { $0.voice != nil }
+        guard !voices.isEmpty else { return [] }
+        let outcomes = try await objects.ensureAll(voices.compactMap(\.voice), dryRun: !write)
+        var registrations: [TargetStore.FileRegistration] = []
+        for message in voices {
+            guard let voice = message.voice else { continue }
+            var size: Int64?
+            if case .present(let known)? = outcomes[voice] {
+                size = known
+            } else {
+                problems.record("messages", message.id, "voice file \(voice.key) is missing on disk and in the store", "registered anyway; verify lists it")
+            }
+            registrations.append(.init(object: voice, uploaderID: message.senderID, sizeBytes: size, createdAt: message.createdAt))
+        }
+        return registrations
     }
 }

@@ -202,39 +202,75 @@ extension TargetStore {
 
     // MARK: messages
 
-    /// One batch of messages: the voice files rows first (found again by bucket and key when they
-    /// exist), then the rows by COPY straight into the partitioned table, then the checkpoint.
-    public func writeMessages(
-        _ messages: [MigratedMessage], voiceFiles: [FileRegistration], checkpoint lastSourceID: Int64
-    ) async throws {
-        try await client.transaction(logger: logger) { connection in
-            var fileIDs: [ObjectReference: Int64] = [:]
-            if !voiceFiles.isEmpty {
-                fileIDs = try await registerFiles(voiceFiles, on: connection)
-            }
-            if !messages.isEmpty {
-                var rows = CopyTextEncoder(capacity: messages.count * 96)
-                for message in messages {
-                    rows.integer(message.id)
-                    rows.integer(message.chatID)
-                    rows.integer(message.senderID)
-                    rows.text(message.content)
-                    rows.text(message.kind)
-                    rows.integer(message.voice.flatMap { fileIDs[$0] })
-                    rows.timestamp(microseconds: message.createdAt)
-                    rows.integer(message.stickerID)
-                    rows.integer(message.durationSeconds)
-                    rows.endRow()
+    /// One batch of mapped messages and the voice files they refer to.
+    public struct MessageBatchWrite: Sendable {
+        public var messages: [MigratedMessage]
+        public var voiceFiles: [FileRegistration]
+        /// The last source id the batch covers (skipped rows included): the new checkpoint.
+        public var lastSourceID: Int64
+    }
+
+    /// Up to two consecutive batches, COPYed at the same time on two connections (PostgreSQL
+    /// spends a core per backend on index upkeep) and committed in order, each with its
+    /// checkpoint: the second commits only after the first did, so the checkpoint never passes a
+    /// batch that is not stored. The voice files rows are committed first, in their own
+    /// transaction (registering one twice finds the existing row).
+    public func writeMessages(_ batches: [MessageBatchWrite]) async throws {
+        guard !batches.isEmpty, batches.count <= 2 else { return }
+        var fileIDs: [ObjectReference: Int64] = [:]
+        let files = batches.flatMap(\.voiceFiles)
+        if !files.isEmpty {
+            fileIDs = try await client.transaction(logger: logger) { try await registerFiles(files, on: $0) }
+        }
+        let ids = fileIDs
+        try await client.withConnection { first in
+            try await client.withConnection { second in
+                let connections = Array([first, second].prefix(batches.count))
+                do {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for (batch, connection) in zip(batches, connections) {
+                            group.addTask {
+                                try await connection.query("BEGIN", logger: logger)
+                                try await copyMessages(batch.messages, fileIDs: ids, on: connection)
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                    for (batch, connection) in zip(batches, connections) {
+                        try await advanceCheckpoint(.messages, to: batch.lastSourceID, rows: batch.messages.count, on: connection)
+                        try await connection.query("COMMIT", logger: logger)
+                    }
+                } catch {
+                    for connection in connections {
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                    }
+                    throw error
                 }
-                try await connection.copyFrom(
-                    table: "messages",
-                    columns: ["id", "chat_id", "sender_id", "content", "message_type", "file_id", "created_at", "sticker_id", "duration_seconds"],
-                    format: .text(.init()), logger: logger
-                ) { writer in
-                    try await writer.write(rows.buffer)
-                }
             }
-            try await advanceCheckpoint(.messages, to: lastSourceID, rows: messages.count, on: connection)
+        }
+    }
+
+    func copyMessages(_ messages: [MigratedMessage], fileIDs: [ObjectReference: Int64], on connection: PostgresConnection) async throws {
+        guard !messages.isEmpty else { return }
+        var rows = CopyTextEncoder(capacity: messages.count * 96)
+        for message in messages {
+            rows.integer(message.id)
+            rows.integer(message.chatID)
+            rows.integer(message.senderID)
+            rows.text(message.content)
+            rows.text(message.kind)
+            rows.integer(message.voice.flatMap { fileIDs[$0] })
+            rows.timestamp(microseconds: message.createdAt)
+            rows.integer(message.stickerID)
+            rows.integer(message.durationSeconds)
+            rows.endRow()
+        }
+        try await connection.copyFrom(
+            table: "messages",
+            columns: ["id", "chat_id", "sender_id", "content", "message_type", "file_id", "created_at", "sticker_id", "duration_seconds"],
+            format: .text(.init()), logger: logger
+        ) { writer in
+            try await writer.write(rows.buffer)
         }
     }
 
