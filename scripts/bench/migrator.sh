@@ -46,6 +46,8 @@ now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc -l; }
 rate() { printf '%.0f' "$(echo "$1 / $2" | bc -l)"; }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # ---------------------------------------------------------------- fixture
 LEGACY="$OUT_DIR/legacy.db"
 echo "generating $USERS users, $CONVERSATIONS conversations, $MESSAGES messages in $LEGACY" >&2
@@ -130,7 +132,7 @@ psql -q "$BASE_URL/$RAW_DB" -c "\\copy messages FROM '$OUT_DIR/messages.tsv'"
 RAW_SECONDS=$(elapsed "$t0" "$(now)")
 
 # ---------------------------------------------------------------- pgloader
-PGLOADER_LINE="| pgloader $(pgloader --version 2>/dev/null | head -1 | awk '{print $3}') (same SQLite file, no mapping) | skipped | | |"
+PGLOADER_LINE="| pgloader (same SQLite file, no mapping) | skipped | | |"
 if [[ ${SKIP_PGLOADER:-0} != 1 ]] && command -v pgloader >/dev/null; then
     recreate "$PGLOADER_DB"
     t0=$(now)
@@ -139,7 +141,8 @@ if [[ ${SKIP_PGLOADER:-0} != 1 ]] && command -v pgloader >/dev/null; then
     PGLOADER_LINE="| pgloader (same SQLite file, no mapping) | $SOURCE_ROWS | $(printf '%.1f' "$PGLOADER_SECONDS") | $(rate "$SOURCE_ROWS" "$PGLOADER_SECONDS") |"
 fi
 
-MACHINE="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m), PostgreSQL $(psql -tA "$ADMIN_URL" -c 'SHOW server_version')"
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+MACHINE="load average $LOAD_BEFORE before, $LOAD_AFTER after; $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m), PostgreSQL $(psql -tA "$ADMIN_URL" -c 'SHOW server_version')"
 cat <<EOF2 | tee "$OUT_DIR/summary.md"
 
 Migrator benchmark ($MACHINE; binary $MIGRATOR_BIN; $SOURCE_USERS users, $SOURCE_CONVERSATIONS conversations, $SOURCE_MESSAGES messages)
