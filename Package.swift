@@ -79,7 +79,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "Migrator",
-            dependencies: ["MessengerCore", "CSQLite"]
+            dependencies: [
+                "MessengerCore", "CSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "TestSupport",
@@ -101,6 +108,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LegacyCompatTests", dependencies: ["LegacyCompat", "TestSupport"]),
+        .testTarget(name: "MigratorTests", dependencies: ["Migrator", "CSQLite", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

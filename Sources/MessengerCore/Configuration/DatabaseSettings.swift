@@ -27,7 +27,7 @@ public struct DatabaseSettings: Sendable, Equatable {
 
     static let databaseVariables = ["DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASS"]
 
-    static func resolve(from env: EnvironmentVariables, environment: DeploymentEnvironment) throws -> DatabaseSettings {
+    public static func resolve(from env: EnvironmentVariables, environment: DeploymentEnvironment) throws -> DatabaseSettings {
         let poolSize = try env.integer("DB_POOL_SIZE", default: 10, range: 1...500)
         if let url = env.string("DATABASE_URL") {
             var settings = try parse(url: url)

@@ -22,7 +22,7 @@ public struct ObjectStoreSettings: Sendable, Equatable {
         return String(rest)
     }
 
-    static func resolve(from env: EnvironmentVariables) throws -> ObjectStoreSettings? {
+    public static func resolve(from env: EnvironmentVariables) throws -> ObjectStoreSettings? {
         let endpoint: String
         if let url = env.string("S3_ENDPOINT") {
             guard let components = URLComponents(string: url), let scheme = components.scheme,
@@ -72,7 +72,7 @@ public struct BucketSettings: Sendable, Equatable {
             publicURL: nil, presignTTLSeconds: 900)
     }
 
-    static func resolve(from env: EnvironmentVariables) throws -> BucketSettings {
+    public static func resolve(from env: EnvironmentVariables) throws -> BucketSettings {
         BucketSettings(
             legacyBucket: env.string("MINIO_BUCKET") ?? "messenger-files",
             avatars: env.string("MINIO_AVATARS_BUCKET") ?? "bh-avatars",

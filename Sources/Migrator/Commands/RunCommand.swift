@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import MessengerCore
+import PostgresNIO
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Copy everything new or changed since the last run; resumes after a crash.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(name: .customLong("uploads-dir"), help: "api_legacy's uploads folder (with voice/ and avatars/).")
+    var uploadsDir: String?
+
+    @Flag(name: .customLong("dry-run"), help: "Report what would be copied; write nothing.")
+    var dryRun = false
+
+    @Option(name: .customLong("batch-size"), help: "Messages per transaction.")
+    var batchSize = 20_000
+
+    @Option(
+        name: .customLong("suspend-foreign-keys-above"),
+        help: "Drop the foreign keys of messages while copying at least this many messages; re-created, validated, at the end.")
+    var suspendForeignKeysAbove: Int64 = 100_000
+
+    @Flag(name: .customLong("quiet"), help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        guard (1...1_000_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1000000") }
+    }
+
+    func run() async throws {
+        let logger = CommandLogging.bootstrap()
+        let reportPath = connection.reportPath ?? "migrator-report.json"
+        let environment: MigratorEnvironment
+        let source: LegacySource
+        do {
+            environment = try MigratorEnvironment(databaseURL: connection.databaseURL)
+            source = try LegacySource(path: connection.legacyDB)
+        } catch {
+            throw exitWith(.failure, message: "\(error)")
+        }
+        var options = MigrationRun.Options()
+        options.dryRun = dryRun
+        options.messageBatchSize = batchSize
+        options.suspendForeignKeysAbove = suspendForeignKeysAbove
+        options.stopAfterMessageBatches = ProcessInfo.processInfo.environment["MIGRATOR_STOP_AFTER_BATCHES"].flatMap(Int.init)
+        let client = PostgresClient(settings: environment.database, logger: logger)
+        let store = TargetStore(client: client, buckets: environment.buckets, logger: logger)
+        let run = MigrationRun(
+            source: source, target: store,
+            objects: LegacyObjects(
+                blobs: environment.blobs, buckets: environment.buckets,
+                uploadsDirectory: uploadsDir.map { URL(fileURLWithPath: $0) }),
+            options: options, progress: ProgressDisplay(enabled: !quiet), logger: logger)
+        let report: RunReport
+        do {
+            report = try await client.withRunningClient { _ in
+                try await store.withRunLock { try await run.execute() }
+            }
+        } catch let failure as MigrationRun.RunFailure {
+            write(failure.report, to: reportPath)
+            print(failure.report.summary)
+            throw exitWith(.failure, message: MigratorEnvironment.describe(failure))
+        } catch {
+            throw exitWith(.failure, message: MigratorEnvironment.describe(error))
+        }
+        write(report, to: reportPath)
+        print(report.summary)
+        print("  report: \(reportPath)")
+        if report.exitCode != .success { throw ExitCode(report.exitCode.rawValue) }
+    }
+
+    func write(_ report: RunReport, to path: String) {
+        do {
+            try Data((report.json() + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            FileHandle.standardError.write(Data("migrator: cannot write the report to \(path): \(error)\n".utf8))
+        }
+    }
+}

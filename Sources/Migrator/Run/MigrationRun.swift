@@ -1,0 +1,364 @@
+import Foundation
+import Logging
+import MessengerCore
+
+/// `migrator run`: plan (read the source, map it, compare with what earlier runs recorded,
+/// check the target for conflicting rows), then copy table by table in checkpointed batches.
+/// Nothing is written before the plan has found no conflict.
+public struct MigrationRun: Sendable {
+    public struct Options: Sendable {
+        public var dryRun = false
+        /// Rows per transaction for messages (and for the other tables).
+        public var messageBatchSize = 20_000
+        public var rowBatchSize = 5_000
+        /// At least this many messages to copy: the foreign keys of `messages` are dropped for the
+        /// copy and re-created (validated once) at its end. A cutover catch-up stays below it.
+        public var suspendForeignKeysAbove: Int64 = 100_000
+        /// Makes `migrator run` stop (exit 1) after this many message batches: lets the tests
+        /// interrupt a run at a precise point, as a crash would. Not for operators.
+        public var stopAfterMessageBatches: Int?
+
+        public init() {}
+    }
+
+    let source: LegacySource
+    let target: TargetStore
+    let objects: LegacyObjects
+    let mapping: LegacyMapping
+    let options: Options
+    let progress: ProgressDisplay
+    let logger: Logger
+
+    public init(
+        source: LegacySource, target: TargetStore, objects: LegacyObjects, options: Options,
+        progress: ProgressDisplay, logger: Logger
+    ) {
+        self.source = source
+        self.target = target
+        self.objects = objects
+        self.mapping = LegacyMapping(buckets: target.buckets)
+        self.options = options
+        self.progress = progress
+        self.logger = logger
+    }
+
+    /// What the plan found: the mapped mutable tables and where messages stand.
+    struct Plan: Sendable {
+        var marks: LegacySource.Marks
+        var users: TablePlan<MigratedUser>
+        var settings: TablePlan<MigratedSettings>
+        var stickers: TablePlan<MigratedSticker>
+        var chats: TablePlan<MigratedChat>
+        var messageContext: LegacyMapping.MessageContext
+        var messageCheckpoint: Int64
+        var pendingMessages: Int64
+        var sourceCounts: [MigratedTable: Int64]
+    }
+
+    public func execute(startedAt: Date = Date()) async throws -> RunReport {
+        var report = RunReport(
+            source: source.database.path, layout: source.layout.generation.rawValue, dryRun: options.dryRun,
+            startedAt: RunReport.timestamp(startedAt))
+        var problems = ProblemLog()
+        try await target.requireSchema()
+        let plan = try await makePlan(upgradeTime: startedAt, problems: &problems)
+        report.tables = [
+            MigratedTable.users.rawValue: plan.users.counts(sourceRows: plan.sourceCounts[.users] ?? 0),
+            MigratedTable.userSettings.rawValue: plan.settings.counts(sourceRows: plan.sourceCounts[.userSettings] ?? 0),
+            MigratedTable.stickers.rawValue: plan.stickers.counts(sourceRows: plan.sourceCounts[.stickers] ?? 0),
+            MigratedTable.conversations.rawValue: plan.chats.counts(sourceRows: plan.sourceCounts[.conversations] ?? 0),
+        ]
+        var messageCounts = RunReport.TableCounts()
+        messageCounts.sourceRows = plan.sourceCounts[.messages] ?? 0
+        messageCounts.new = plan.pendingMessages
+        messageCounts.unchanged = messageCounts.sourceRows - plan.pendingMessages
+        report.tables[MigratedTable.messages.rawValue] = messageCounts
+
+        report.conflicts = try await conflicts(plan)
+        if !report.conflicts.isEmpty {
+            return finish(report, problems: problems, outcome: "refused", code: .refused, startedAt: startedAt)
+        }
+        if options.dryRun {
+            // The messages' own problems are found while streaming them; a dry run maps them too.
+            var counts = report.tables[MigratedTable.messages.rawValue] ?? .init()
+            counts.skipped = try await streamMessages(plan, problems: &problems, write: false)
+            report.tables[MigratedTable.messages.rawValue] = counts
+            return finish(report, problems: problems, outcome: "dry-run", code: problems.total > 0 ? .completedWithProblems : .success, startedAt: startedAt)
+        }
+
+        let runID = try await target.recordRunStart(sourcePath: source.database.path)
+        do {
+            try await write(plan, report: &report, problems: &problems)
+            let finished = finish(report, problems: problems, outcome: "completed", code: problems.total > 0 ? .completedWithProblems : .success, startedAt: startedAt)
+            try await target.recordRunEnd(id: runID, outcome: finished.outcome, report: finished.json())
+            return finished
+        } catch {
+            var failed = finish(report, problems: problems, outcome: "failed", code: .failure, startedAt: startedAt)
+            failed.error = "\(error)"
+            try? await target.recordRunEnd(id: runID, outcome: "failed", report: failed.json())
+            throw RunFailure(report: failed, underlying: error)
+        }
+    }
+
+    public struct RunFailure: Error, CustomStringConvertible {
+        public let report: RunReport
+        public let underlying: any Error
+        public var description: String { "\(underlying)" }
+    }
+
+    func finish(_ report: RunReport, problems: ProblemLog, outcome: String, code: MigratorExitCode, startedAt: Date) -> RunReport {
+        var report = report
+        report.outcome = outcome
+        report.exitCode = code
+        report.finishedAt = RunReport.timestamp(Date())
+        report.durationSeconds = Date().timeIntervalSince(startedAt)
+        report.rowsWritten = report.tables.values.reduce(0) { $0 + $1.written }
+        report.rowsPerSecond = report.durationSeconds > 0 ? Double(report.rowsWritten) / report.durationSeconds : 0
+        report.problemsTotal = problems.total
+        report.problemsByTable = problems.countsByTable
+        report.problems = problems.entries
+        return report
+    }
+
+    // MARK: plan
+
+    func makePlan(upgradeTime: Date, problems: inout ProblemLog) async throws -> Plan {
+        let mapped = try MappedSource.load(source, mapping: mapping, upgradeTime: upgradeTime, problems: &problems)
+        let checkpoint = try await target.checkpoint(MigratedTable.messages.rawValue)
+        let pending = try source.database.integer(
+            "SELECT count(*) FROM messages WHERE id > ? AND id <= ?",
+            [.integer(checkpoint.lastSourceID), .integer(mapped.marks.messages)]) ?? 0
+        return Plan(
+            marks: mapped.marks,
+            users: TablePlan(rows: mapped.users, recorded: try await target.digests(MigratedTable.users.rawValue)),
+            settings: TablePlan(rows: mapped.settings, recorded: try await target.digests(MigratedTable.userSettings.rawValue)),
+            stickers: TablePlan(rows: mapped.stickers, recorded: try await target.digests(MigratedTable.stickers.rawValue)),
+            chats: TablePlan(rows: mapped.chats, recorded: try await target.digests(MigratedTable.conversations.rawValue)),
+            messageContext: mapped.messageContext, messageCheckpoint: checkpoint.lastSourceID, pendingMessages: pending,
+            sourceCounts: mapped.sourceCounts)
+    }
+
+    /// Rows the target holds under the ids (or unique names) the run would write, that earlier
+    /// runs did not write. Any of them refuses the whole run.
+    func conflicts(_ plan: Plan) async throws -> [MigrationProblem] {
+        var found: [MigrationProblem] = []
+        for id in try await target.existingIDs(.users, among: plan.users.newIDs) {
+            found.append(.init(table: "users", id: id, problem: "the target already has a user with this id that the migrator did not copy", action: "run refused"))
+        }
+        let names = plan.users.pending.map { LegacyMapping.asciiCasefold($0.username) }
+        let byName = Dictionary(plan.users.all.map { (LegacyMapping.asciiCasefold($0.username), $0.id) }, uniquingKeysWith: { first, _ in first })
+        for holder in try await target.usersHoldingNames(names, excluding: plan.users.all.map(\.id)) {
+            let sourceID = byName[LegacyMapping.asciiCasefold(holder.username)] ?? 0
+            found.append(.init(table: "users", id: sourceID, problem: "username \(holder.username.debugDescription) already belongs to target user \(holder.id)", action: "run refused"))
+        }
+        for id in try await target.existingIDs(.stickers, among: plan.stickers.newIDs) {
+            found.append(.init(table: "stickers", id: id, problem: "the target already has a sticker with this id that the migrator did not copy", action: "run refused"))
+        }
+        for id in try await target.existingIDs(.conversations, among: plan.chats.newIDs) {
+            found.append(.init(table: "conversations", id: id, problem: "the target already has a chat with this id that the migrator did not copy", action: "run refused"))
+        }
+        let byKey = Dictionary(plan.chats.all.map { ($0.directKey, $0.id) }, uniquingKeysWith: { first, _ in first })
+        for holder in try await target.chatsHoldingDirectKeys(plan.chats.pending.map(\.directKey), excluding: plan.chats.all.map(\.id)) {
+            found.append(.init(table: "conversations", id: byKey[holder.key] ?? 0, problem: "the pair \(holder.key) already has target chat \(holder.id)", action: "run refused"))
+        }
+        for id in try await target.messagesPastCheckpoint(after: plan.messageCheckpoint, upTo: plan.marks.messages) {
+            found.append(.init(table: "messages", id: id, problem: "the target already has a message with this id that the migrator did not copy", action: "run refused"))
+        }
+        return found
+    }
+
+    // MARK: write
+
+    func write(_ plan: Plan, report: inout RunReport, problems: inout ProblemLog) async throws {
+        // Sequences first: a gateway already serving cannot hand out an id this run will write.
+        let highest = try sequenceFloors(plan)
+        try await target.advanceSequences(pastSourceIDs: highest)
+
+        try await writeBatches(plan.users.pending, table: .users, report: &report) { batch in
+            let avatars = batch.compactMap(\.avatar)
+            let outcomes = try await objects.ensureAll(avatars, dryRun: false)
+            var sizes: [ObjectReference: Int64] = [:]
+            for user in batch {
+                guard let avatar = user.avatar else { continue }
+                switch outcomes[avatar] {
+                case .present(let size)?: if let size { sizes[avatar] = size }
+                default: problems.record("users", user.id, "avatar object \(avatar.bucket)/\(avatar.key) is missing", "registered anyway; verify lists it")
+                }
+            }
+            try await target.writeUsers(batch, avatarSizes: sizes)
+        }
+        try await writeBatches(plan.settings.pending, table: .userSettings, report: &report) { batch in
+            try await target.writeSettings(batch)
+        }
+        let uploader = plan.users.all.first?.id ?? 0
+        try await writeBatches(plan.stickers.pending, table: .stickers, report: &report) { batch in
+            let outcomes = try await objects.ensureAll(batch.map(\.image), dryRun: false)
+            for sticker in batch where outcomes[sticker.image] == .missing {
+                problems.record("stickers", sticker.id, "image \(sticker.image.bucket)/\(sticker.image.key) is missing", "registered anyway; verify lists it")
+            }
+            try await target.writeStickers(batch, uploaderID: uploader)
+        }
+        try await writeBatches(plan.chats.pending, table: .conversations, report: &report) { batch in
+            try await target.writeChats(batch)
+        }
+        var messages = report.tables[MigratedTable.messages.rawValue] ?? .init()
+        // A killed bulk copy left the foreign keys suspended: keep them so for another bulk copy,
+        // restore them first otherwise.
+        let bulk = plan.pendingMessages >= options.suspendForeignKeysAbove
+        if bulk {
+            try await target.suspendMessageForeignKeys()
+        } else {
+            try await target.restoreSuspendedConstraints()
+        }
+        do {
+            messages.skipped = try await streamMessages(plan, problems: &problems, write: true, counts: &messages)
+        } catch {
+            report.tables[MigratedTable.messages.rawValue] = messages
+            // Only a clean error gets here; a kill leaves them for the next run to restore.
+            if bulk { _ = try? await target.restoreSuspendedConstraints() }
+            throw error
+        }
+        report.tables[MigratedTable.messages.rawValue] = messages
+        if bulk {
+            progress.begin(table: "foreign keys", total: 1)
+            try await target.restoreSuspendedConstraints()
+            progress.advance(by: 1)
+            progress.finish()
+        }
+        try await target.advanceSequences(pastSourceIDs: highest)
+    }
+
+    func sequenceFloors(_ plan: Plan) throws -> [MigratedTable: Int64] {
+        let v2 = source.layout.generation == .v2
+        return [
+            .users: max(plan.marks.users, try source.autoincrementHighWater("users")),
+            .conversations: v2
+                ? max(plan.marks.conversations, try source.autoincrementHighWater("conversations"))
+                : Int64(plan.chats.all.count),
+            .stickers: max(plan.marks.stickers, try source.autoincrementHighWater("stickers")),
+            .messages: max(plan.marks.messages, try source.autoincrementHighWater("messages")),
+        ]
+    }
+
+    func writeBatches<Row: MigratedRow>(
+        _ rows: [Row], table: MigratedTable, report: inout RunReport, _ body: ([Row]) async throws -> Void
+    ) async throws {
+        progress.begin(table: table.rawValue, total: Int64(rows.count))
+        var start = 0
+        while start < rows.count {
+            let batch = Array(rows[start..<min(start + options.rowBatchSize, rows.count)])
+            try await body(batch)
+            report.tables[table.rawValue, default: .init()].written += Int64(batch.count)
+            progress.advance(by: Int64(batch.count))
+            start += batch.count
+        }
+        progress.finish()
+    }
+
+    // MARK: messages
+
+    /// Streams messages past the checkpoint in id order, batch by batch; returns how many source
+    /// messages a rule skipped.
+    func streamMessages(_ plan: Plan, problems: inout ProblemLog, write: Bool) async throws -> Int64 {
+        var counts = RunReport.TableCounts()
+        return try await streamMessages(plan, problems: &problems, write: write, counts: &counts)
+    }
+
+    /// One batch of source messages, mapped.
+    struct MessageBatch: Sendable {
+        var messages: [MigratedMessage] = []
+        var problems = ProblemLog()
+        var skipped: Int64 = 0
+        var sourceRows = 0
+        var lastSourceID: Int64?
+        var months = Set<MonthOfYear>()
+    }
+
+    func readMessages(after: Int64, plan: Plan) throws -> MessageBatch {
+        var batch = MessageBatch()
+        let rows = try source.messages(after: after, upTo: plan.marks.messages, limit: options.messageBatchSize)
+        batch.sourceRows = rows.count
+        batch.lastSourceID = rows.last?.id
+        batch.messages.reserveCapacity(rows.count)
+        var lastMonth: MonthOfYear?
+        for row in rows {
+            guard let message = mapping.message(row, context: plan.messageContext, problems: &batch.problems) else {
+                batch.skipped += 1
+                continue
+            }
+            let month = LegacyTimestamp.month(microseconds: message.createdAt)
+            let key = MonthOfYear(year: month.year, month: month.month)
+            if key != lastMonth {
+                batch.months.insert(key)
+                lastMonth = key
+            }
+            batch.messages.append(message)
+        }
+        return batch
+    }
+
+    /// Streams messages past the checkpoint in id order, two batches at a time (written
+    /// concurrently, committed in order). The next pair is read and mapped from SQLite while the
+    /// current one is written to PostgreSQL.
+    func streamMessages(_ plan: Plan, problems: inout ProblemLog, write: Bool, counts: inout RunReport.TableCounts) async throws -> Int64 {
+        var skipped: Int64 = 0
+        var months = Set<MonthOfYear>()
+        var batches = 0
+        progress.begin(table: "messages", total: plan.pendingMessages)
+        var current = try readPair(after: plan.messageCheckpoint, plan: plan)
+        while let last = current.last?.lastSourceID {
+            async let following = readPair(after: last, plan: plan)
+            var writes: [TargetStore.MessageBatchWrite] = []
+            for batch in current {
+                guard let lastID = batch.lastSourceID else { continue }
+                problems.merge(batch.problems)
+                skipped += batch.skipped
+                let registrations = try await voiceFiles(of: batch.messages, write: write, problems: &problems)
+                writes.append(.init(messages: batch.messages, voiceFiles: registrations, lastSourceID: lastID))
+            }
+            if write {
+                let newMonths = current.reduce(into: Set<MonthOfYear>()) { $0.formUnion($1.months) }.subtracting(months)
+                try await target.ensurePartitions(newMonths.sorted { ($0.year, $0.month) < ($1.year, $1.month) })
+                months.formUnion(newMonths)
+                try await target.writeMessages(writes)
+                counts.written += Int64(writes.reduce(0) { $0 + $1.messages.count })
+                batches += writes.count
+                if let stop = options.stopAfterMessageBatches, batches >= stop {
+                    throw MigratorFailure.interrupted(batches: batches)
+                }
+            }
+            progress.advance(by: Int64(current.reduce(0) { $0 + $1.sourceRows }))
+            current = try await following
+        }
+        progress.finish()
+        return skipped
+    }
+
+    /// The next two batches (fewer at the end).
+    func readPair(after: Int64, plan: Plan) throws -> [MessageBatch] {
+        let first = try readMessages(after: after, plan: plan)
+        guard let last = first.lastSourceID else { return [] }
+        let second = try readMessages(after: last, plan: plan)
+        return second.lastSourceID == nil ? [first] : [first, second]
+    }
+
+    /// Makes sure the voice files of `messages` are stored (uploading them from the uploads
+    /// folder) and returns the files rows to register; a missing one is registered anyway.
+    func voiceFiles(of messages: [MigratedMessage], write: Bool, problems: inout ProblemLog) async throws -> [TargetStore.FileRegistration] {
+        let voices = messages.filter { $0.voice != nil }
+        guard !voices.isEmpty else { return [] }
+        let outcomes = try await objects.ensureAll(voices.compactMap(\.voice), dryRun: !write)
+        var registrations: [TargetStore.FileRegistration] = []
+        for message in voices {
+            guard let voice = message.voice else { continue }
+            var size: Int64?
+            if case .present(let known)? = outcomes[voice] {
+                size = known
+            } else {
+                problems.record("messages", message.id, "voice file \(voice.key) is missing on disk and in the store", "registered anyway; verify lists it")
+            }
+            registrations.append(.init(object: voice, uploaderID: message.senderID, sizeBytes: size, createdAt: message.createdAt))
+        }
+        return registrations
+    }
+}

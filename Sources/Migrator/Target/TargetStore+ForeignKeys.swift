@@ -1,0 +1,63 @@
+import PostgresNIO
+
+/// Suspending and restoring the foreign keys of `messages` around a bulk copy. PostgreSQL checks a
+/// foreign key row by row (a lookup and a key-share lock per reference); re-creating the
+/// constraint checks all rows in one join instead, which is what makes a large copy fast. The
+/// definitions are read from the catalog, so they stay whatever the schema migrations made them.
+extension TargetStore {
+    /// Drops the foreign keys of `messages`, recording their definitions, in one transaction.
+    public func suspendMessageForeignKeys() async throws {
+        try await client.transaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                INSERT INTO migrator_suspended_constraints (table_name, constraint_name, definition)
+                SELECT 'messages', conname, pg_get_constraintdef(oid) FROM pg_constraint
+                WHERE conrelid = 'messages'::regclass AND contype = 'f' AND conparentid = 0
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+            for name in try await suspended(on: connection) {
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "ALTER TABLE messages DROP CONSTRAINT IF EXISTS \(Self.identifier(name))"),
+                    logger: logger)
+            }
+        }
+    }
+
+    /// Re-creates every suspended constraint (validating the rows) and forgets it, in one
+    /// transaction; returns how many there were.
+    @discardableResult
+    public func restoreSuspendedConstraints() async throws -> Int {
+        try await client.transaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT table_name, constraint_name, definition FROM migrator_suspended_constraints ORDER BY 1, 2 FOR UPDATE",
+                logger: logger)
+            var constraints: [(String, String, String)] = []
+            for try await row in rows.decode((String, String, String).self) { constraints.append(row) }
+            for (table, name, definition) in constraints {
+                try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: "ALTER TABLE \(Self.identifier(table)) ADD CONSTRAINT \(Self.identifier(name)) \(definition)"),
+                    logger: logger)
+            }
+            try await connection.query("DELETE FROM migrator_suspended_constraints", logger: logger)
+            return constraints.count
+        }
+    }
+
+    /// Names of the constraints currently suspended.
+    public func suspendedConstraints() async throws -> [String] {
+        try await client.withConnection { try await suspended(on: $0) }
+    }
+
+    func suspended(on connection: PostgresConnection) async throws -> [String] {
+        let rows = try await connection.query(
+            "SELECT constraint_name FROM migrator_suspended_constraints ORDER BY 1", logger: logger)
+        var names: [String] = []
+        for try await name in rows.decode(String.self) { names.append(name) }
+        return names
+    }
+
+    static func identifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

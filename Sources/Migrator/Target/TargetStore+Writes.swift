@@ -1,0 +1,380 @@
+import Foundation
+import MessengerCore
+import NIOCore
+import PostgresNIO
+
+/// Each batch is one transaction holding the rows, their digests and the table's checkpoint, so
+/// a run killed at any moment leaves either the whole batch or none of it.
+extension TargetStore {
+    /// A stored object a files row is made for (or found by bucket and key).
+    public struct FileRegistration: Sendable {
+        public var object: ObjectReference
+        public var uploaderID: Int64
+        public var sizeBytes: Int64?
+        public var createdAt: Int64
+    }
+
+    // MARK: users
+
+    public func writeUsers(_ users: [MigratedUser], avatarSizes: [ObjectReference: Int64]) async throws {
+        guard !users.isEmpty else { return }
+        var stage = CopyTextEncoder()
+        for user in users {
+            stage.integer(user.id)
+            stage.text(user.username)
+            stage.text(user.passwordHash)
+            stage.text(user.displayName)
+            stage.text(user.bio)
+            stage.timestamp(microseconds: user.createdAt)
+            stage.text(user.avatar?.bucket)
+            stage.text(user.avatar?.key)
+            stage.text(user.avatar?.filename)
+            stage.text(user.avatar.map { LegacyMapping.contentType(forKey: $0.key) })
+            stage.integer(user.avatar.flatMap { avatarSizes[$0] })
+            stage.bytea(user.digest)
+            stage.endRow()
+        }
+        try await client.transaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                CREATE TEMP TABLE migrator_stage_users (
+                    id bigint, username text, password_hash text, display_name text, bio text, created_at timestamptz,
+                    avatar_bucket text, avatar_key text, avatar_filename text, avatar_mime text, avatar_size bigint, digest bytea
+                ) ON COMMIT DROP
+                """, logger: logger)
+            try await copy(stage, into: "migrator_stage_users", on: connection)
+            try await connection.query(
+                """
+                INSERT INTO users (id, username, password_hash, display_name, bio, created_at, updated_at)
+                SELECT id, username, password_hash, display_name, bio, created_at, created_at FROM migrator_stage_users
+                ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username, password_hash = EXCLUDED.password_hash,
+                    display_name = EXCLUDED.display_name, bio = EXCLUDED.bio, created_at = EXCLUDED.created_at
+                """, logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO files (uploader_id, bucket, object_key, filename, mime_type, size_bytes, created_at)
+                SELECT id, avatar_bucket, avatar_key, avatar_filename, avatar_mime, avatar_size, created_at
+                FROM migrator_stage_users WHERE avatar_key IS NOT NULL
+                ON CONFLICT (bucket, object_key) DO NOTHING
+                """, logger: logger)
+            try await connection.query(
+                """
+                UPDATE users u SET avatar_file_id = f.id
+                FROM migrator_stage_users s LEFT JOIN files f ON f.bucket = s.avatar_bucket AND f.object_key = s.avatar_key
+                WHERE u.id = s.id AND u.avatar_file_id IS DISTINCT FROM f.id
+                """, logger: logger)
+            try await recordDigests(.users, stage: "migrator_stage_users", idColumn: "id", on: connection)
+            try await advanceCheckpoint(.users, to: users.last?.id ?? 0, rows: users.count, on: connection)
+        }
+    }
+
+    // MARK: settings
+
+    public func writeSettings(_ settings: [MigratedSettings]) async throws {
+        guard !settings.isEmpty else { return }
+        var stage = CopyTextEncoder()
+        for row in settings {
+            stage.integer(row.userID)
+            stage.text(row.theme)
+            stage.boolean(row.notificationsEnabled)
+            stage.text(row.language)
+            stage.bytea(row.digest)
+            stage.endRow()
+        }
+        try await client.transaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                CREATE TEMP TABLE migrator_stage_settings (
+                    user_id bigint, theme text, notifications_enabled boolean, language text, digest bytea
+                ) ON COMMIT DROP
+                """, logger: logger)
+            try await copy(stage, into: "migrator_stage_settings", on: connection)
+            try await connection.query(
+                """
+                INSERT INTO user_settings (user_id, theme, notifications_enabled, language)
+                SELECT user_id, theme, notifications_enabled, language FROM migrator_stage_settings
+                ON CONFLICT (user_id) DO UPDATE SET theme = EXCLUDED.theme,
+                    notifications_enabled = EXCLUDED.notifications_enabled, language = EXCLUDED.language
+                """, logger: logger)
+            try await recordDigests(.userSettings, stage: "migrator_stage_settings", idColumn: "user_id", on: connection)
+            try await advanceCheckpoint(.userSettings, to: settings.last?.userID ?? 0, rows: settings.count, on: connection)
+        }
+    }
+
+    // MARK: stickers
+
+    /// Packs by name (legacy stickers carry only a pack name), sticker ids preserved, one files row
+    /// per image in the stickers bucket. Legacy stickers have no uploader: the files rows name
+    /// `uploaderID` (the lowest migrated user id).
+    public func writeStickers(_ stickers: [MigratedSticker], uploaderID: Int64) async throws {
+        guard !stickers.isEmpty else { return }
+        var stage = CopyTextEncoder()
+        for sticker in stickers {
+            stage.integer(sticker.id)
+            stage.text(sticker.packName)
+            stage.text(sticker.label)
+            stage.text(sticker.image.bucket)
+            stage.text(sticker.image.key)
+            stage.text(sticker.image.filename)
+            stage.text(LegacyMapping.contentType(forKey: sticker.image.key))
+            stage.bytea(sticker.digest)
+            stage.endRow()
+        }
+        try await client.transaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                CREATE TEMP TABLE migrator_stage_stickers (
+                    id bigint, pack_name text, label text, bucket text, object_key text, filename text, mime text, digest bytea
+                ) ON COMMIT DROP
+                """, logger: logger)
+            try await copy(stage, into: "migrator_stage_stickers", on: connection)
+            try await connection.query(
+                """
+                INSERT INTO sticker_packs (name)
+                SELECT pack_name FROM migrator_stage_stickers GROUP BY pack_name ORDER BY min(id)
+                ON CONFLICT (name) DO NOTHING
+                """, logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO files (uploader_id, bucket, object_key, filename, mime_type)
+                SELECT DISTINCT ON (bucket, object_key) \(uploaderID), bucket, object_key, filename, mime
+                FROM migrator_stage_stickers ORDER BY bucket, object_key
+                ON CONFLICT (bucket, object_key) DO NOTHING
+                """, logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO stickers (id, pack_id, label, file_id)
+                SELECT s.id, p.id, s.label, f.id FROM migrator_stage_stickers s
+                JOIN sticker_packs p ON p.name = s.pack_name
+                JOIN files f ON f.bucket = s.bucket AND f.object_key = s.object_key
+                ON CONFLICT (id) DO UPDATE SET pack_id = EXCLUDED.pack_id, label = EXCLUDED.label, file_id = EXCLUDED.file_id
+                """, logger: logger)
+            try await recordDigests(.stickers, stage: "migrator_stage_stickers", idColumn: "id", on: connection)
+            try await advanceCheckpoint(.stickers, to: stickers.last?.id ?? 0, rows: stickers.count, on: connection)
+        }
+    }
+
+    // MARK: conversations
+
+    public func writeChats(_ chats: [MigratedChat]) async throws {
+        guard !chats.isEmpty else { return }
+        var stage = CopyTextEncoder()
+        for chat in chats {
+            stage.integer(chat.id)
+            stage.integer(chat.lowUserID)
+            stage.integer(chat.highUserID)
+            stage.timestamp(microseconds: chat.updatedAt)
+            stage.bytea(chat.digest)
+            stage.endRow()
+        }
+        try await client.transaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                CREATE TEMP TABLE migrator_stage_chats (
+                    id bigint, low_user_id bigint, high_user_id bigint, updated_at timestamptz, digest bytea
+                ) ON COMMIT DROP
+                """, logger: logger)
+            try await copy(stage, into: "migrator_stage_chats", on: connection)
+            try await connection.query(
+                """
+                INSERT INTO chats (id, type, owner_id, direct_key, created_at, updated_at)
+                SELECT id, 'direct', low_user_id, low_user_id || ':' || high_user_id, updated_at, updated_at
+                FROM migrator_stage_chats
+                ON CONFLICT (id) DO UPDATE SET owner_id = EXCLUDED.owner_id, direct_key = EXCLUDED.direct_key
+                """, logger: logger)
+            try await connection.query(
+                """
+                DELETE FROM chat_members m USING migrator_stage_chats s
+                WHERE m.chat_id = s.id AND m.user_id <> s.low_user_id AND m.user_id <> s.high_user_id
+                """, logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO chat_members (chat_id, user_id, role, joined_at)
+                SELECT id, low_user_id, 'owner', updated_at FROM migrator_stage_chats
+                UNION ALL
+                SELECT id, high_user_id, 'member', updated_at FROM migrator_stage_chats WHERE high_user_id <> low_user_id
+                ON CONFLICT (chat_id, user_id) DO UPDATE SET role = EXCLUDED.role
+                """, logger: logger)
+            try await recordDigests(.conversations, stage: "migrator_stage_chats", idColumn: "id", on: connection)
+            try await advanceCheckpoint(.conversations, to: chats.last?.id ?? 0, rows: chats.count, on: connection)
+        }
+    }
+
+    // MARK: messages
+
+    /// One batch of mapped messages and the voice files they refer to.
+    public struct MessageBatchWrite: Sendable {
+        public var messages: [MigratedMessage]
+        public var voiceFiles: [FileRegistration]
+        /// The last source id the batch covers (skipped rows included): the new checkpoint.
+        public var lastSourceID: Int64
+    }
+
+    /// Up to two consecutive batches, COPYed at the same time on two connections (PostgreSQL
+    /// spends a core per backend on index upkeep) and committed in order, each with its
+    /// checkpoint: the second commits only after the first did, so the checkpoint never passes a
+    /// batch that is not stored. The voice files rows are committed first, in their own
+    /// transaction (registering one twice finds the existing row).
+    public func writeMessages(_ batches: [MessageBatchWrite]) async throws {
+        guard !batches.isEmpty, batches.count <= 2 else { return }
+        var fileIDs: [ObjectReference: Int64] = [:]
+        let files = batches.flatMap(\.voiceFiles)
+        if !files.isEmpty {
+            fileIDs = try await client.transaction(logger: logger) { try await registerFiles(files, on: $0) }
+        }
+        let ids = fileIDs
+        try await client.withConnection { first in
+            try await client.withConnection { second in
+                let connections = Array([first, second].prefix(batches.count))
+                do {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for (batch, connection) in zip(batches, connections) {
+                            group.addTask {
+                                try await connection.query("BEGIN", logger: logger)
+                                try await copyMessages(batch.messages, fileIDs: ids, on: connection)
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                    for (batch, connection) in zip(batches, connections) {
+                        try await advanceCheckpoint(.messages, to: batch.lastSourceID, rows: batch.messages.count, on: connection)
+                        try await connection.query("COMMIT", logger: logger)
+                    }
+                } catch {
+                    for connection in connections {
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                    }
+                    throw error
+                }
+            }
+        }
+    }
+
+    func copyMessages(_ messages: [MigratedMessage], fileIDs: [ObjectReference: Int64], on connection: PostgresConnection) async throws {
+        guard !messages.isEmpty else { return }
+        var rows = CopyTextEncoder(capacity: messages.count * 96)
+        for message in messages {
+            rows.integer(message.id)
+            rows.integer(message.chatID)
+            rows.integer(message.senderID)
+            rows.text(message.content)
+            rows.text(message.kind)
+            rows.integer(message.voice.flatMap { fileIDs[$0] })
+            rows.timestamp(microseconds: message.createdAt)
+            rows.integer(message.stickerID)
+            rows.integer(message.durationSeconds)
+            rows.endRow()
+        }
+        try await connection.copyFrom(
+            table: "messages",
+            columns: ["id", "chat_id", "sender_id", "content", "message_type", "file_id", "created_at", "sticker_id", "duration_seconds"],
+            format: .text(.init()), logger: logger
+        ) { writer in
+            try await writer.write(rows.buffer)
+        }
+    }
+
+    func registerFiles(_ files: [FileRegistration], on connection: PostgresConnection) async throws -> [ObjectReference: Int64] {
+        var stage = CopyTextEncoder()
+        for file in files {
+            stage.integer(file.uploaderID)
+            stage.text(file.object.bucket)
+            stage.text(file.object.key)
+            stage.text(file.object.filename)
+            stage.text(LegacyMapping.contentType(forKey: file.object.key))
+            stage.integer(file.sizeBytes)
+            stage.timestamp(microseconds: file.createdAt)
+            stage.endRow()
+        }
+        try await connection.query(
+            """
+            CREATE TEMP TABLE IF NOT EXISTS migrator_stage_files (
+                uploader_id bigint, bucket text, object_key text, filename text, mime text, size_bytes bigint, created_at timestamptz
+            ) ON COMMIT DROP
+            """, logger: logger)
+        try await copy(stage, into: "migrator_stage_files", on: connection)
+        let rows = try await connection.query(
+            """
+            WITH inserted AS (
+                INSERT INTO files (uploader_id, bucket, object_key, filename, mime_type, size_bytes, created_at)
+                SELECT DISTINCT ON (bucket, object_key) uploader_id, bucket, object_key, filename, mime, size_bytes, created_at
+                FROM migrator_stage_files ORDER BY bucket, object_key
+                ON CONFLICT (bucket, object_key) DO NOTHING
+                RETURNING id, bucket, object_key
+            )
+            SELECT id, bucket, object_key FROM inserted
+            UNION ALL
+            SELECT f.id, f.bucket, f.object_key FROM files f JOIN migrator_stage_files s USING (bucket, object_key)
+            """, logger: logger)
+        var ids: [ObjectReference: Int64] = [:]
+        for try await (id, bucket, key) in rows.decode((Int64, String, String).self) {
+            ids[ObjectReference(bucket: bucket, key: key)] = id
+        }
+        return ids
+    }
+
+    // MARK: partitions and sequences
+
+    /// Creates the monthly partition of each (year, month) not created yet.
+    public func ensurePartitions(_ months: some Sequence<MonthOfYear>) async throws {
+        for month in months {
+            let first = String(format: "%04d-%02d-01", month.year, month.month)
+            try await client.query("SELECT ensure_message_partitions(\(first)::date, 1)", logger: logger)
+        }
+    }
+
+    /// Moves each id sequence past the copied ids and past every id the source ever handed out,
+    /// never backwards, so rows the gateway creates never collide with legacy ids.
+    public func advanceSequences(pastSourceIDs highest: [MigratedTable: Int64]) async throws {
+        for table in [MigratedTable.users, .conversations, .stickers, .messages] {
+            let target = table.targetTable
+            let sql = """
+                SELECT setval(pg_get_serial_sequence('\(target)', 'id'), GREATEST(
+                    nextval(pg_get_serial_sequence('\(target)', 'id')) - 1,
+                    (SELECT coalesce(max(id), 0) FROM \(target)), $1, 1))
+                """
+            var binds = PostgresBindings()
+            binds.append(highest[table] ?? 0)
+            try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        }
+    }
+
+    // MARK: shared steps
+
+    func copy(_ rows: CopyTextEncoder, into table: String, on connection: PostgresConnection) async throws {
+        try await connection.copyFrom(table: table, format: .text(.init()), logger: logger) { writer in
+            try await writer.write(rows.buffer)
+        }
+    }
+
+    func recordDigests(_ table: MigratedTable, stage: String, idColumn: String, on connection: PostgresConnection) async throws {
+        var binds = PostgresBindings()
+        binds.append(table.rawValue)
+        try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO migrator_row_digests (source_table, source_id, digest)
+                    SELECT $1, \(idColumn), digest FROM \(stage)
+                    ON CONFLICT (source_table, source_id) DO UPDATE SET digest = EXCLUDED.digest
+                    """,
+                binds: binds),
+            logger: logger)
+    }
+
+    func advanceCheckpoint(_ table: MigratedTable, to lastSourceID: Int64, rows: Int, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO migrator_checkpoints (source_table, last_source_id, rows_copied, updated_at)
+            VALUES (\(table.rawValue), \(lastSourceID), \(Int64(rows)), now())
+            ON CONFLICT (source_table) DO UPDATE SET
+                last_source_id = GREATEST(migrator_checkpoints.last_source_id, EXCLUDED.last_source_id),
+                rows_copied = migrator_checkpoints.rows_copied + EXCLUDED.rows_copied,
+                updated_at = now()
+            """, logger: logger)
+    }
+}
+
+public struct MonthOfYear: Sendable, Hashable {
+    public var year: Int
+    public var month: Int
+}

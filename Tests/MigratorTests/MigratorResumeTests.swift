@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+import MessengerCore
+import PostgresNIO
+import Testing
+import TestSupport
+
+@Suite("migrator crash and resume, and logins after migration (real binaries)")
+struct MigratorResumeTests {
+    static let logger = Logger(label: "migrator-tests")
+
+    /// 300 users, 1,500 conversations, `messages` messages over 14 months, made by SQLite itself.
+    static func generated(messages: Int) throws -> LegacyFixture {
+        let fixture = try LegacyFixture(.v2)
+        try fixture.execute("""
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)
+            INSERT INTO users (id, username, password_hash, display_name, created_at)
+            SELECT i, 'user' || i, 'x$y$z', 'User ' || i, datetime('2023-01-01', '+' || i || ' minutes') FROM n;
+            WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1499)
+            INSERT INTO conversations (user_a_id, user_b_id, updated_at)
+            SELECT i % 300 + 1, i % 300 + 2 + i / 300, '2024-01-01 00:00:00' FROM n WHERE i % 300 + 2 + i / 300 <= 300;
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(messages))
+            INSERT INTO messages (id, conversation_id, from_user_id, content, message_type, created_at)
+            SELECT n.i, c.id, c.user_a_id, 'message ' || n.i || ' ✓', 'text',
+                   datetime('2023-01-01', '+' || (n.i * 36000 / \(messages)) || ' hours')
+            FROM n JOIN conversations c ON c.id = n.i % (SELECT count(*) FROM conversations) + 1;
+            """)
+        return fixture
+    }
+
+    static func scalar<T: PostgresDecodable & Sendable>(_ client: PostgresClient, _ sql: String, as type: T.Type = T.self) async throws -> T? {
+        for try await value in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(T.self) { return value }
+        return nil
+    }
+
+    @Test("stopped after a batch, then kill -9 mid-run, then run: complete, no duplicates, verify green")
+    func killAndResume() async throws {
+        try await ScratchDatabase.with { database, client in
+            let blobDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString.prefix(8))")
+            defer { try? FileManager.default.removeItem(at: blobDirectory) }
+            let migrator = try MigratorProcess(databaseURL: database.url, blobDirectory: blobDirectory)
+            let total = 20_000
+            let fixture = try Self.generated(messages: total)
+            let expectedMessages = try #require(try Self.sourceCount(fixture))
+
+            // 1. Interrupted right after the second committed message batch.
+            let stopped = try await migrator.run(
+                "run", legacy: fixture, arguments: ["--batch-size", "500"], extra: ["MIGRATOR_STOP_AFTER_BATCHES": "2"])
+            #expect(stopped.status == 1, "\(stopped.output)")
+            #expect(try await Self.scalar(client, "SELECT last_source_id FROM migrator_checkpoints WHERE source_table = 'messages'", as: Int64.self) == 1000)
+            #expect(try await Self.scalar(client, "SELECT count(*) FROM messages", as: Int.self) == 1000)
+
+            // 2. Killed with SIGKILL while it copies, twice: at a few thousand messages, then further on.
+            for (attempt, killAt) in [3_000, 9_000].enumerated() {
+                let log = migrator.workDirectory.appendingPathComponent("killed-\(attempt).log")
+                let child = try migrator.start(
+                    ["run", "--legacy-db", fixture.path, "--batch-size", "200", "--quiet", "--suspend-foreign-keys-above", "1000",
+                     "--report", migrator.workDirectory.appendingPathComponent("killed-\(attempt).json").path], log: log)
+                var copied: Int64 = 0
+                for _ in 0..<6000 where child.isRunning {
+                    copied = try await Self.scalar(client, "SELECT last_source_id FROM migrator_checkpoints WHERE source_table = 'messages'", as: Int64.self) ?? 0
+                    if copied >= Int64(killAt) { break }
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                child.signal(SIGKILL)
+                let status = await child.waitForExit(timeout: .seconds(30))
+                #expect(status == 128 + SIGKILL, "the run ended before it could be killed: \(String(describing: status))")
+                let after = try await Self.scalar(client, "SELECT count(*) FROM messages", as: Int64.self) ?? 0
+                #expect(after >= Int64(killAt) && after < expectedMessages)
+                #expect(try await Self.scalar(client, "SELECT last_source_id FROM migrator_checkpoints WHERE source_table = 'messages'", as: Int64.self) == after)
+                // The bulk copy's suspended foreign keys are recorded as such.
+                #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_constraints", as: Int.self) == 4)
+                #expect(try await Self.foreignKeysOfMessages(client) == 0)
+            }
+            let unfinished = try await migrator.run("verify", legacy: fixture)
+            #expect(unfinished.status == 4)
+            #expect((unfinished.report["suspended_constraints"] as? [String])?.count == 4)
+
+            // 3. Run again: completes the rest.
+            let resumed = try await migrator.run("run", legacy: fixture)
+            #expect(resumed.status == 0, "\(resumed.output)")
+            #expect(try await Self.scalar(client, "SELECT count(*) FROM messages", as: Int64.self) == expectedMessages)
+            #expect(try await Self.scalar(client, "SELECT count(DISTINCT id) FROM messages", as: Int64.self) == expectedMessages)
+            #expect(try await Self.scalar(client, "SELECT count(*) FROM users", as: Int.self) == 300)
+            #expect(try await Self.foreignKeysOfMessages(client) == 4)
+            #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_constraints", as: Int.self) == 0)
+            #expect(try await Self.scalar(client, "SELECT count(*) FROM chat_members", as: Int64.self)
+                == 2 * (try Self.sourceCount(fixture, table: "conversations") ?? 0))
+            let verified = try await migrator.run("verify", legacy: fixture)
+            #expect(verified.status == 0, "\(verified.output)")
+        }
+    }
+
+    static func foreignKeysOfMessages(_ client: PostgresClient) async throws -> Int? {
+        try await scalar(client, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'messages'::regclass AND contype = 'f'", as: Int.self)
+    }
+
+    static func sourceCount(_ fixture: LegacyFixture, table: String = "messages") throws -> Int64? {
+        let source = try LegacySQLiteCount(path: fixture.path)
+        return try source.count(table)
+    }
+
+    @Test("migrated users log in on POST /auth/login with their legacy passwords (Werkzeug pbkdf2 and scrypt, unicode)")
+    func legacyPasswordsLogIn() async throws {
+        try await ScratchDatabase.with { database, client in
+            let blobDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString.prefix(8))")
+            defer { try? FileManager.default.removeItem(at: blobDirectory) }
+            let migrator = try MigratorProcess(databaseURL: database.url, blobDirectory: blobDirectory)
+            let (fixture, _, _) = try await MigratorRunTests.cleanV2(blobs: try migrator.blobs)
+            let run = try await migrator.run("run", legacy: fixture)
+            #expect(run.status == 0, "\(run.output)")
+            try await GatewayProcess.with(databaseURL: database.url, environment: ["BLOB_DIR": blobDirectory.path, "RATE_LIMIT_ENABLED": "false"]) { gateway in
+                let alice = try await APISession.login(on: gateway, username: "alice", password: "testpass")
+                #expect(alice.userID == 1)
+                let bob = try await APISession.login(on: gateway, username: "Bob", password: "testpass")
+                #expect(bob.userID == 2)
+                let zoe = try await APISession.login(on: gateway, username: "zoë", password: "pässwörd ✓")
+                #expect(zoe.userID == 3)
+                let wrong = try await HTTPTestClient.request(
+                    gateway.baseURL + "/auth/login", method: .POST, headers: [("Content-Type", "application/json")],
+                    body: HTTPTestClient.json(["username": "alice", "password": "testpasS"]))
+                #expect(wrong.status == 401)
+                // A chat the old SPA had is there for the new API, with its history.
+                let chats = try await alice.request(.GET, "/chats")
+                #expect(chats.status == 200)
+            }
+        }
+    }
+}
