@@ -3,6 +3,7 @@
 # `swift test` against them, stop the services, exit with swift test's status.
 #   SWIFT_TEST_ARGS   extra arguments for `swift test` (word-split), e.g. "--filter GatewayTests"
 #   KEEP_SERVICES=1   leave the services running afterwards
+#   TEST_PARALLELISM  how many tests run at once (default 8)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -31,5 +32,7 @@ read -r -a extra_args <<<"${SWIFT_TEST_ARGS:-}"
 status=0
 # Build every product first: the end-to-end tests start the real gateway and migrator binaries.
 swift build --build-tests || exit $?
-swift test --skip-build "${extra_args[@]}" || status=$?
+# Swift Testing would start every test at once; most start a gateway (and some a browser, nginx or
+# Prometheus), which on 2 cores turns into timeouts. A bounded width keeps the machine responsive.
+swift test --skip-build --experimental-maximum-parallelization-width "${TEST_PARALLELISM:-8}" "${extra_args[@]}" || status=$?
 exit "$status"

@@ -191,9 +191,7 @@ struct LegacyAccountTests {
     func loginRateLimit() async throws {
         try await LegacyFixture.with(environment: ["RATE_LIMIT_ENABLED": "true"]) { f in
             let browser = LegacyBrowser(gateway: f.gateway)
-            // The limit counts in fixed one-minute windows: start early in one.
-            let second = Int(Date().timeIntervalSince1970) % 60
-            if second > 30 { try await Task.sleep(for: .seconds(61 - second)) }
+            try await FixedWindow.waitForTopOfMinute()
             var statuses: [Int] = []
             for _ in 0..<5 {
                 statuses.append(try await browser.request(.POST, "/api/login", json: ["username": "target_user", "password": "wrong-pass"]).status)

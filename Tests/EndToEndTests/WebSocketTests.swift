@@ -132,12 +132,7 @@ struct WebSocketTests {
     func connectRateLimit() async throws {
         try await ScratchDatabase.with { database, _ in
             try await GatewayProcess.with(databaseURL: database.url) { gateway in
-                // The limit counts in fixed one-minute windows: start at the top of a minute so a
-                // slow, loaded machine cannot spread the 21 connects over two windows.
-                let secondOfMinute = Int(Date().timeIntervalSince1970) % 60
-                if secondOfMinute > 2 {
-                    try await Task.sleep(for: .seconds(60 - secondOfMinute))
-                }
+                try await FixedWindow.waitForTopOfMinute()
                 for _ in 0..<20 {
                     let frames = try await RawWebSocket.session(port: gateway.port, path: "/ws") { socket in
                         try await socket.sendClose()

@@ -49,7 +49,7 @@ for name in "${ORDER[@]}"; do
 done
 for script in scripts/bench/*.sh; do
     name="$(basename "$script" .sh)"
-    [[ $name == all ]] && continue
+    [[ $name == all || $name == common ]] && continue  # the runner and the sourced helpers
     [[ " ${names[*]} " == *" $name "* ]] || names+=("$name")
 done
 if [[ -n ${ONLY:-} ]]; then

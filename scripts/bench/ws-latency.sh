@@ -65,19 +65,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-scripts/services.sh start >/dev/null
-set -a
-# shellcheck source=/dev/null
-. .data/services.env
-set +a
-
-url_with_database() {
-    local url="$1" name="$2" query=""
-    if [[ $url == *\?* ]]; then query="?${url#*\?}"; url="${url%%\?*}"; fi
-    printf '%s/%s%s\n' "${url%/*}" "$name" "$query"
-}
-ADMIN_URL="$(url_with_database "$DATABASE_URL" postgres)"
-BENCH_URL="$(url_with_database "$DATABASE_URL" "$BENCH_DB")"
+# shellcheck source=scripts/bench/common.sh
+. scripts/bench/common.sh
+bench_services
 psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_URL" >/dev/null <<SQL
 SET client_min_messages = warning;
 DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE);

@@ -25,6 +25,15 @@ struct ConnectionOptions: ParsableArguments {
 
     @Option(name: .customLong("report"), help: "Where to write the JSON report.")
     var reportPath: String?
+
+    /// The target's configuration and the opened source; either failing is the command's failure exit.
+    func open() throws -> (MigratorEnvironment, LegacySource) {
+        do {
+            return (try MigratorEnvironment(databaseURL: databaseURL), try LegacySource(path: legacyDB))
+        } catch {
+            throw exitWith(.failure, message: "\(error)")
+        }
+    }
 }
 
 enum CommandLogging {

@@ -34,14 +34,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = CommandLogging.bootstrap()
         let reportPath = connection.reportPath ?? "migrator-report.json"
-        let environment: MigratorEnvironment
-        let source: LegacySource
-        do {
-            environment = try MigratorEnvironment(databaseURL: connection.databaseURL)
-            source = try LegacySource(path: connection.legacyDB)
-        } catch {
-            throw exitWith(.failure, message: "\(error)")
-        }
+        let (environment, source) = try connection.open()
         var options = MigrationRun.Options()
         options.dryRun = dryRun
         options.messageBatchSize = batchSize

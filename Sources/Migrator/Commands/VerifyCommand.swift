@@ -16,14 +16,7 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = CommandLogging.bootstrap()
         let reportPath = connection.reportPath ?? "migrator-verify-report.json"
-        let environment: MigratorEnvironment
-        let source: LegacySource
-        do {
-            environment = try MigratorEnvironment(databaseURL: connection.databaseURL)
-            source = try LegacySource(path: connection.legacyDB)
-        } catch {
-            throw exitWith(.failure, message: "\(error)")
-        }
+        let (environment, source) = try connection.open()
         let client = PostgresClient(settings: environment.database, logger: logger)
         let report: Verification.Report
         do {

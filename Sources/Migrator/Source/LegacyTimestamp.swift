@@ -1,3 +1,5 @@
+import MessengerCore
+
 /// api_legacy's timestamps (legacy-api.md §10.3): SQLite `CURRENT_TIMESTAMP` text, UTC,
 /// `YYYY-MM-DD HH:MM:SS`. Hand-edited or very old rows may carry a `T`, a fraction, a `Z` or an
 /// offset, or a Unix time as a number; those are read too. Anything else is unparseable and the
@@ -105,9 +107,9 @@ public enum LegacyTimestamp {
     public static func writeCopyText(microseconds: Int64, into bytes: inout [UInt8]) {
         let seconds = microseconds >= 0 ? microseconds / 1_000_000 : (microseconds - 999_999) / 1_000_000
         let fraction = Int(microseconds - seconds * 1_000_000)
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let days = CivilCalendar.days(fromEpochSeconds: seconds)
         let secondOfDay = Int(seconds - days * 86_400)
-        let (year, month, day) = civil(days: days)
+        let (year, month, day) = CivilCalendar.date(fromDays: days)
         func digits(_ value: Int, _ width: Int) {
             var divisor = 1
             for _ in 1..<width { divisor *= 10 }
@@ -136,20 +138,8 @@ public enum LegacyTimestamp {
     /// The first day of the UTC month holding `microseconds`, as (year, month).
     public static func month(microseconds: Int64) -> (year: Int, month: Int) {
         let seconds = microseconds >= 0 ? microseconds / 1_000_000 : (microseconds - 999_999) / 1_000_000
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let (year, month, _) = civil(days: days)
+        let days = CivilCalendar.days(fromEpochSeconds: seconds)
+        let (year, month, _) = CivilCalendar.date(fromDays: days)
         return (year, month)
-    }
-
-    static func civil(days: Int64) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = Int(dayOfYear - (153 * monthIndex + 2) / 5 + 1)
-        let month = Int(monthIndex < 10 ? monthIndex + 3 : monthIndex - 9)
-        return (Int(yearOfEra + era * 400) + (month <= 2 ? 1 : 0), month, day)
     }
 }

@@ -1,0 +1,21 @@
+# Shared by the benchmark scripts (sourced, from the repository root): start the private services,
+# export their settings, and name the benchmark's own database on the same cluster.
+#   bench_services        starts the services and sets ADMIN_URL (the cluster's postgres database)
+#                         and BENCH_URL (database $BENCH_DB, same credentials and query string)
+
+# Same cluster and credentials as the dev database, another database name (query string kept).
+url_with_database() {
+    local url="$1" name="$2" query=""
+    if [[ $url == *\?* ]]; then query="?${url#*\?}"; url="${url%%\?*}"; fi
+    printf '%s/%s%s\n' "${url%/*}" "$name" "$query"
+}
+
+bench_services() {
+    scripts/services.sh start >/dev/null
+    set -a
+    # shellcheck source=/dev/null
+    . .data/services.env
+    set +a
+    ADMIN_URL="$(url_with_database "$DATABASE_URL" postgres)"
+    BENCH_URL="$(url_with_database "$DATABASE_URL" "$BENCH_DB")"
+}
