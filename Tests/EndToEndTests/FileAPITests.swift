@@ -38,7 +38,7 @@ struct FileGateway: Sendable {
         case .s3:
             let bucket = try await S3TestBucket.create()
             environment.merge(try ObjectURLProbe.gatewayEnvironment()) { $1 }
-            environment["MINIO_BUCKET"] = bucket.name
+            environment["MINIO_UPLOADS_BUCKET"] = bucket.name
             storedKeys = { try await bucket.keys() }
         case .localDisk:
             environment["BLOB_DIR"] = blobDirectory.path
@@ -129,7 +129,8 @@ struct FileAPITests {
             #expect(object["filename"] as? String == "data.bin")
             #expect(object["mime_type"] as? String == "application/octet-stream")
             #expect((object["size_bytes"] as? NSNumber)?.intValue == big.count)
-            #expect((object["object_key"] as? String)?.wholeMatch(of: /[0-9a-f]{32}/) != nil)
+            // Acceptance checklist item 11's pattern.
+            #expect((object["object_key"] as? String)?.wholeMatch(of: /uploads\/[0-9a-f-]{36}_data\.bin/) != nil)
             let id = try Self.uploadedID(reply)
 
             let redirect = try await ObjectURLProbe.get(ann.baseURL + "/files/\(id)/download", accessToken: ann.accessToken)

@@ -51,7 +51,7 @@ struct FileServiceTests {
             .map { String($0.path.dropFirst(store.root.path.count)) }
     }
 
-    @Test("an attachment is stored under a random key in MINIO_BUCKET with its real size and sniffed type")
+    @Test("an attachment is stored as uploads/<uuid>_<sanitised name> in the uploads bucket with its real size and sniffed type")
     func storesAttachment() async throws {
         try await TestCoreServices.with { core, client in
             let uploader = try await UserFixtureRows(client: client).user("ann")
@@ -59,8 +59,8 @@ struct FileServiceTests {
             let stored = try await FileService(core: core).store(
                 UploadRequest(uploaderID: uploader, purpose: .attachment, filename: "../../etc/pass\u{7}wd.txt", claimedType: "text/plain"),
                 content: ChunkStream(data: data, chunkSize: 5))
-            #expect(stored.bucket == core.buckets.legacyBucket)
-            #expect(stored.objectKey.count == 32 && stored.objectKey.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+            #expect(stored.bucket == core.buckets.uploads)
+            #expect(stored.objectKey.wholeMatch(of: /uploads\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}_pass_wd\.txt/) != nil)
             #expect(stored.filename == "../../etc/passwd.txt")
             #expect(stored.mimeType == "text/plain")
             #expect(stored.sizeBytes == Int64(data.count))

@@ -56,6 +56,7 @@ public struct ObjectStoreSettings: Sendable, Equatable {
 
 /// Bucket names and URL settings shared by both API generations (legacy-api.md §11, jwt-api.md §9).
 public struct BucketSettings: Sendable, Equatable {
+    /// `MINIO_BUCKET`: read for compatibility; the API stores nothing there (jwt-api.md §9).
     public var legacyBucket: String
     public var avatars: String
     public var uploads: String

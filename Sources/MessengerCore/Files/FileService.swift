@@ -113,11 +113,12 @@ public struct FileService: Sendable {
     }
 
     /// A key no row uses yet. Avatar (48 random bits) and voice keys (32) could collide and
-    /// overwrite another row's object, so they are checked; 128-bit attachment keys are not.
+    /// overwrite another row's object, so they are checked; UUID attachment keys are not.
     private func freshKey(for upload: UploadRequest, type: String) async throws -> (bucket: String, key: String) {
         for _ in 0..<5 {
             let candidate = UploadObjectKey.make(
-                purpose: upload.purpose, uploaderID: upload.uploaderID, type: type, buckets: core.buckets)
+                purpose: upload.purpose, uploaderID: upload.uploaderID, type: type, filename: upload.filename,
+                buckets: core.buckets)
             if upload.purpose == .attachment { return candidate }
             if try await !repository.isKeyTaken(bucket: candidate.bucket, key: candidate.key) { return candidate }
         }

@@ -3,14 +3,16 @@ import Foundation
 /// Where an upload of each purpose is stored (the storage conventions shared by the JWT API, the
 /// legacy routes and the migrator; docs/files.md). No part of a key comes from the client.
 public enum UploadObjectKey {
-    /// - Returns: bucket and key for a new object of `type` uploaded by `uploaderID`.
+    /// - Returns: bucket and key for a new object of `type` named `filename` by `uploaderID`.
     public static func make(
-        purpose: UploadPurpose, uploaderID: Int64, type: String, buckets: BucketSettings
+        purpose: UploadPurpose, uploaderID: Int64, type: String, filename: String, buckets: BucketSettings
     ) -> (bucket: String, key: String) {
         switch purpose {
         case .attachment:
-            // 128 random bits: the key cannot be guessed from ids or names.
-            return (buckets.legacyBucket, randomHex(bytes: 16))
+            // jwt-api.md §3.5.1: `uploads/<uuid v4>_<sanitised name>` in the uploads bucket. The
+            // 122 random bits of the UUID make it unguessable; the name part is only ever the
+            // sanitised last path component, so it cannot climb out of the prefix.
+            return (buckets.uploads, "uploads/\(UUID().uuidString.lowercased())_\(UploadFilename.sanitised(filename))")
         case .avatar:
             return (buckets.avatars, "avatars/\(uploaderID)/\(randomHex(bytes: 6)).\(fileExtension(for: type))")
         case .voice:
