@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import MessengerCore
 import Testing
 
 @testable import NewAPI
@@ -87,10 +88,10 @@ struct MultipartFileReaderTests {
 
     @Test("boundary parameter of the Content-Type")
     func boundaryParameter() {
-        #expect(FileController.boundary(of: "multipart/form-data; boundary=abc") == "abc")
-        #expect(FileController.boundary(of: "Multipart/Form-Data; charset=utf-8; boundary=\"a b\"") == "a b")
-        #expect(FileController.boundary(of: "application/json") == nil)
-        #expect(FileController.boundary(of: "multipart/form-data") == nil)
-        #expect(FileController.boundary(of: nil) == nil)
+        #expect(MultipartBoundary.parse(contentType: "multipart/form-data; boundary=abc") == "abc")
+        #expect(MultipartBoundary.parse(contentType: "Multipart/Form-Data; charset=utf-8; boundary=\"a b\"") == "a b")
+        #expect(MultipartBoundary.parse(contentType: "application/json") == nil)
+        #expect(MultipartBoundary.parse(contentType: "multipart/form-data") == nil)
+        #expect(MultipartBoundary.parse(contentType: nil) == nil)
     }
 }

@@ -25,19 +25,6 @@ struct MultipartForm {
         parts.first { $0.name == name && $0.filename == nil }.map { String(buffer: $0.body) }
     }
 
-    /// The boundary of a `multipart/form-data` content type, or nil for any other type.
-    static func boundary(of contentType: String?) -> String? {
-        guard let contentType else { return nil }
-        let fields = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard fields.first?.lowercased() == "multipart/form-data" else { return nil }
-        for field in fields.dropFirst() where field.lowercased().hasPrefix("boundary=") {
-            var value = String(field.dropFirst("boundary=".count))
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-            return value.isEmpty ? nil : value
-        }
-        return nil
-    }
-
     /// The parts of `body`; nil when it is not a well-formed multipart body.
     static func parse(_ body: ByteBuffer, boundary: String) -> MultipartForm? {
         let parser = MultipartParser(boundary: boundary)

@@ -127,7 +127,7 @@ struct UploadRoutes: Sendable {
 
     /// The request's multipart form; a body over `limit` is the route's "too large" error.
     static func form(of request: Request, limit: Int, tooLarge: LegacyError) async throws -> MultipartForm {
-        guard let boundary = MultipartForm.boundary(of: request.headers[.contentType]) else { throw noFile }
+        guard let boundary = MultipartBoundary.parse(contentType: request.headers[.contentType]) else { throw noFile }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: limit)

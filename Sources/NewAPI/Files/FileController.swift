@@ -35,7 +35,7 @@ struct FileController {
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maximumBodyBytes {
             throw tooLarge
         }
-        guard let boundary = Self.boundary(of: request.headers[.contentType]) else { throw Self.noFile }
+        guard let boundary = MultipartBoundary.parse(contentType: request.headers[.contentType]) else { throw Self.noFile }
         let reader = MultipartFileReader(body: request.body.makeAsyncIterator(), boundary: boundary, limit: maximumBodyBytes)
         let stored: StoredFile
         do {
@@ -82,20 +82,5 @@ struct FileController {
         case .storageFailed: APIError(.badGateway, "Object storage upload failed")
         case .storageUnavailable: APIError(.serviceUnavailable, "Object storage unavailable")
         }
-    }
-
-    /// The `boundary` parameter of a `multipart/form-data` Content-Type.
-    static func boundary(of contentType: String?) -> String? {
-        guard let contentType else { return nil }
-        let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard parts.first?.lowercased() == "multipart/form-data" else { return nil }
-        for parameter in parts.dropFirst() {
-            guard let equals = parameter.firstIndex(of: "=") else { continue }
-            guard parameter[..<equals].trimmingCharacters(in: .whitespaces).lowercased() == "boundary" else { continue }
-            var value = parameter[parameter.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
-            return (1...70).contains(value.utf8.count) ? value : nil
-        }
-        return nil
     }
 }
