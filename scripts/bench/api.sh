@@ -193,18 +193,6 @@ env "${gateway_env[@]}" "$GATEWAY" migrate >"$OUT_DIR/migrate.log" 2>&1 \
 
 # ---------------------------------------------------------------- gateway
 
-free_port() {
-    local port
-    for port in $(shuf -i 20000-29999 -n 100); do
-        # A refused connection means nothing listens there.
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    return 1
-}
-
 PORT="$(free_port)" || die "no free loopback port found"
 BASE="http://127.0.0.1:$PORT"
 

@@ -2,6 +2,7 @@
 # export their settings, and name the benchmark's own database on the same cluster.
 #   bench_services        starts the services and sets ADMIN_URL (the cluster's postgres database)
 #                         and BENCH_URL (database $BENCH_DB, same credentials and query string)
+#   free_port             prints a loopback port nothing listens on
 
 # Same cluster and credentials as the dev database, another database name (query string kept).
 url_with_database() {
@@ -18,4 +19,16 @@ bench_services() {
     set +a
     ADMIN_URL="$(url_with_database "$DATABASE_URL" postgres)"
     BENCH_URL="$(url_with_database "$DATABASE_URL" "$BENCH_DB")"
+}
+
+free_port() {
+    local port
+    for port in $(shuf -i 20000-29999 -n 100); do
+        # A refused connection means nothing listens there.
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    return 1
 }

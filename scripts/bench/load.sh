@@ -149,17 +149,6 @@ psql -X -qtA -F $'\t' "$BENCH_URL" -c "SELECT user_id, role, chat_id FROM load_p
 
 # ---------------------------------------------------------------- gateways
 
-free_port() {
-    local port
-    for port in $(shuf -i 20000-29999 -n 100); do
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    return 1
-}
-
 URLS=()
 for ((node = 1; node <= NODES; node++)); do
     port="$(free_port)" || die "no free loopback port"

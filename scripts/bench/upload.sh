@@ -87,16 +87,6 @@ fi
 
 # ---------------------------------------------------------------- gateway
 
-free_port() {
-    local port
-    for port in $(shuf -i 20000-29999 -n 100); do
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    return 1
-}
 PORT="$(free_port)" || die "no free loopback port found"
 BASE="http://127.0.0.1:$PORT"
 

@@ -89,17 +89,6 @@ gateway_env=(
 env "${gateway_env[@]}" "$GATEWAY" migrate >"$OUT_DIR/migrate.log" 2>&1 \
     || { cat "$OUT_DIR/migrate.log" >&2; die "gateway migrate failed"; }
 
-free_port() {
-    local port
-    for port in $(shuf -i 20000-29999 -n 100); do
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    return 1
-}
-
 # start_gateway NAME [VAR=value...]: starts a node, waits for /health; sets PORT_<NAME>, PID_<NAME>.
 start_gateway() {
     local name="$1" port pid deadline
