@@ -34,15 +34,14 @@ extension TargetStore {
             stage.bytea(user.digest)
             stage.endRow()
         }
-        try await client.transaction(logger: logger) { connection in
-            try await connection.query(
-                """
-                CREATE TEMP TABLE migrator_stage_users (
-                    id bigint, username text, password_hash text, display_name text, bio text, created_at timestamptz,
-                    avatar_bucket text, avatar_key text, avatar_filename text, avatar_mime text, avatar_size bigint, digest bytea
-                ) ON COMMIT DROP
-                """, logger: logger)
-            try await copy(stage, into: "migrator_stage_users", on: connection)
+        try await writeStagedBatch(
+            .users, stage: "migrator_stage_users",
+            columns: """
+                id bigint, username text, password_hash text, display_name text, bio text, created_at timestamptz,
+                avatar_bucket text, avatar_key text, avatar_filename text, avatar_mime text, avatar_size bigint, digest bytea
+                """,
+            rows: stage, count: users.count, lastSourceID: users.last?.id ?? 0
+        ) { connection in
             try await connection.query(
                 """
                 INSERT INTO users (id, username, password_hash, display_name, bio, created_at, updated_at)
@@ -63,8 +62,6 @@ extension TargetStore {
                 FROM migrator_stage_users s LEFT JOIN files f ON f.bucket = s.avatar_bucket AND f.object_key = s.avatar_key
                 WHERE u.id = s.id AND u.avatar_file_id IS DISTINCT FROM f.id
                 """, logger: logger)
-            try await recordDigests(.users, stage: "migrator_stage_users", idColumn: "id", on: connection)
-            try await advanceCheckpoint(.users, to: users.last?.id ?? 0, rows: users.count, on: connection)
         }
     }
 
@@ -81,14 +78,11 @@ extension TargetStore {
             stage.bytea(row.digest)
             stage.endRow()
         }
-        try await client.transaction(logger: logger) { connection in
-            try await connection.query(
-                """
-                CREATE TEMP TABLE migrator_stage_settings (
-                    user_id bigint, theme text, notifications_enabled boolean, language text, digest bytea
-                ) ON COMMIT DROP
-                """, logger: logger)
-            try await copy(stage, into: "migrator_stage_settings", on: connection)
+        try await writeStagedBatch(
+            .userSettings, stage: "migrator_stage_settings",
+            columns: "user_id bigint, theme text, notifications_enabled boolean, language text, digest bytea",
+            rows: stage, count: settings.count, lastSourceID: settings.last?.userID ?? 0, idColumn: "user_id"
+        ) { connection in
             try await connection.query(
                 """
                 INSERT INTO user_settings (user_id, theme, notifications_enabled, language)
@@ -96,8 +90,6 @@ extension TargetStore {
                 ON CONFLICT (user_id) DO UPDATE SET theme = EXCLUDED.theme,
                     notifications_enabled = EXCLUDED.notifications_enabled, language = EXCLUDED.language
                 """, logger: logger)
-            try await recordDigests(.userSettings, stage: "migrator_stage_settings", idColumn: "user_id", on: connection)
-            try await advanceCheckpoint(.userSettings, to: settings.last?.userID ?? 0, rows: settings.count, on: connection)
         }
     }
 
@@ -120,14 +112,11 @@ extension TargetStore {
             stage.bytea(sticker.digest)
             stage.endRow()
         }
-        try await client.transaction(logger: logger) { connection in
-            try await connection.query(
-                """
-                CREATE TEMP TABLE migrator_stage_stickers (
-                    id bigint, pack_name text, label text, bucket text, object_key text, filename text, mime text, digest bytea
-                ) ON COMMIT DROP
-                """, logger: logger)
-            try await copy(stage, into: "migrator_stage_stickers", on: connection)
+        try await writeStagedBatch(
+            .stickers, stage: "migrator_stage_stickers",
+            columns: "id bigint, pack_name text, label text, bucket text, object_key text, filename text, mime text, digest bytea",
+            rows: stage, count: stickers.count, lastSourceID: stickers.last?.id ?? 0
+        ) { connection in
             try await connection.query(
                 """
                 INSERT INTO sticker_packs (name)
@@ -149,8 +138,6 @@ extension TargetStore {
                 JOIN files f ON f.bucket = s.bucket AND f.object_key = s.object_key
                 ON CONFLICT (id) DO UPDATE SET pack_id = EXCLUDED.pack_id, label = EXCLUDED.label, file_id = EXCLUDED.file_id
                 """, logger: logger)
-            try await recordDigests(.stickers, stage: "migrator_stage_stickers", idColumn: "id", on: connection)
-            try await advanceCheckpoint(.stickers, to: stickers.last?.id ?? 0, rows: stickers.count, on: connection)
         }
     }
 
@@ -167,14 +154,11 @@ extension TargetStore {
             stage.bytea(chat.digest)
             stage.endRow()
         }
-        try await client.transaction(logger: logger) { connection in
-            try await connection.query(
-                """
-                CREATE TEMP TABLE migrator_stage_chats (
-                    id bigint, low_user_id bigint, high_user_id bigint, updated_at timestamptz, digest bytea
-                ) ON COMMIT DROP
-                """, logger: logger)
-            try await copy(stage, into: "migrator_stage_chats", on: connection)
+        try await writeStagedBatch(
+            .conversations, stage: "migrator_stage_chats",
+            columns: "id bigint, low_user_id bigint, high_user_id bigint, updated_at timestamptz, digest bytea",
+            rows: stage, count: chats.count, lastSourceID: chats.last?.id ?? 0
+        ) { connection in
             try await connection.query(
                 """
                 INSERT INTO chats (id, type, owner_id, direct_key, created_at, updated_at)
@@ -195,8 +179,6 @@ extension TargetStore {
                 SELECT id, high_user_id, 'member', updated_at FROM migrator_stage_chats WHERE high_user_id <> low_user_id
                 ON CONFLICT (chat_id, user_id) DO UPDATE SET role = EXCLUDED.role
                 """, logger: logger)
-            try await recordDigests(.conversations, stage: "migrator_stage_chats", idColumn: "id", on: connection)
-            try await advanceCheckpoint(.conversations, to: chats.last?.id ?? 0, rows: chats.count, on: connection)
         }
     }
 
@@ -340,6 +322,22 @@ extension TargetStore {
     }
 
     // MARK: shared steps
+
+    /// One batch of a keyed table in one transaction: the encoded rows staged in a temporary table
+    /// that dies with the transaction, merged by `merge`, then their digests and the checkpoint.
+    func writeStagedBatch(
+        _ table: MigratedTable, stage: String, columns: String, rows: CopyTextEncoder, count: Int, lastSourceID: Int64,
+        idColumn: String = "id", merge: (PostgresConnection) async throws -> Void
+    ) async throws {
+        try await client.transaction(logger: logger) { connection in
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "CREATE TEMP TABLE \(stage) (\(columns)) ON COMMIT DROP"), logger: logger)
+            try await copy(rows, into: stage, on: connection)
+            try await merge(connection)
+            try await recordDigests(table, stage: stage, idColumn: idColumn, on: connection)
+            try await advanceCheckpoint(table, to: lastSourceID, rows: count, on: connection)
+        }
+    }
 
     func copy(_ rows: CopyTextEncoder, into table: String, on connection: PostgresConnection) async throws {
         try await connection.copyFrom(table: table, format: .text(.init()), logger: logger) { writer in
