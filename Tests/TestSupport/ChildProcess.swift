@@ -17,6 +17,10 @@ public final class ChildProcess: Sendable {
 
     /// Starts `executable arguments` with exactly `environment`; stdin is /dev/null, stdout and
     /// stderr go to `logPath`.
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private static let addCloseFrom: AddCloseFrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: AddCloseFrom.self) }
+
     public init(_ executable: String, _ arguments: [String], environment: [String: String], logPath: String) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -24,6 +28,13 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of the test process's: its descriptors are not all close-on-exec, and a child
+        // inheriting a thousand sockets of a parallel test has too few left (PostgreSQL refuses to
+        // start with "insufficient file descriptors").
+        // (glibc ≥ 2.34 has the call; Swift's Glibc module does not declare it.)
+        guard let closeFrom = Self.addCloseFrom, closeFrom(&actions, 3) == 0 else {
+            throw Failure(command: executable, status: -1, output: "posix_spawn_file_actions_addclosefrom_np is unavailable")
+        }
         // The spawning thread's signal mask and dispositions would be inherited: worker threads of the
         // test process block SIGTERM, and a child started from one could not be stopped gracefully.
         var attributes = posix_spawnattr_t()
