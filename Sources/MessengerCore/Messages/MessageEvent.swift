@@ -16,8 +16,6 @@ public enum MessageEvent {
             "file_id": JSONValue(message.fileID),
             "duration_seconds": JSONValue(message.durationSeconds),
         ]
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return event.jsonText(sortedKeys: true)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MessengerCore
 
 /// JSON responses as the contract writes them: `application/json; charset=utf-8`, `/` unescaped.
 public enum JSONResponse {
@@ -15,5 +16,13 @@ public enum JSONResponse {
             status: status,
             headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Bodies built as `JSONValue` skip `JSONEncoder` (same bytes, see `JSONWriter`).
+    public static func encode(_ value: JSONValue, status: HTTPResponse.Status = .ok) throws -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: value.jsonBytes())))
     }
 }

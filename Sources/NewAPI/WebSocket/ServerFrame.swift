@@ -1,4 +1,4 @@
-import Foundation
+import MessengerCore
 
 /// The server → client messages of jwt-api.md §5.4, as compact JSON with `type` first. Error texts
 /// are the contract's, listed once here.
@@ -48,8 +48,6 @@ enum ServerFrame {
 
     /// A JSON string literal; messages can carry client text (`Unknown message type: …`).
     static func quoted(_ text: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return (try? encoder.encode(text)).map { String(decoding: $0, as: UTF8.self) } ?? #""""#
+        JSONValue.string(text).jsonText()
     }
 }
