@@ -19,4 +19,61 @@ public enum CivilCalendar {
     public static func days(fromEpochSeconds seconds: Int64) -> Int64 {
         seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
     }
+
+    /// `value` in decimal, zero-padded to `width` digits (wider values are written whole).
+    public static func appendDigits(_ value: Int, width: Int, to bytes: inout [UInt8]) {
+        var divisor = 1
+        for _ in 1..<max(width, 1) { divisor *= 10 }
+        guard value >= 0, value < divisor * 10 else {
+            bytes.append(contentsOf: String(value).utf8)
+            return
+        }
+        var rest = value
+        while divisor > 0 {
+            bytes.append(UInt8(48 + rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+}
+
+/// A UTC instant broken down into its calendar fields, for writing timestamp layouts by hand.
+public struct UTCDateTime: Sendable {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+    public var hour: Int
+    public var minute: Int
+    public var second: Int
+    /// 0..<1_000_000
+    public var microsecond: Int
+
+    public init(microsecondsSinceEpoch microseconds: Int64) {
+        let seconds = microseconds >= 0 ? microseconds / 1_000_000 : (microseconds - 999_999) / 1_000_000
+        let days = CivilCalendar.days(fromEpochSeconds: seconds)
+        let secondOfDay = Int(seconds - days * 86_400)
+        (year, month, day) = CivilCalendar.date(fromDays: days)
+        hour = secondOfDay / 3600
+        minute = secondOfDay % 3600 / 60
+        second = secondOfDay % 60
+        microsecond = Int(microseconds - seconds * 1_000_000)
+    }
+
+    /// `YYYY<separator>MM<separator>DD`
+    public func appendDate(separator: UInt8?, to bytes: inout [UInt8]) {
+        CivilCalendar.appendDigits(year, width: 4, to: &bytes)
+        if let separator { bytes.append(separator) }
+        CivilCalendar.appendDigits(month, width: 2, to: &bytes)
+        if let separator { bytes.append(separator) }
+        CivilCalendar.appendDigits(day, width: 2, to: &bytes)
+    }
+
+    /// `hh<separator>mm<separator>ss`
+    public func appendTime(separator: UInt8?, to bytes: inout [UInt8]) {
+        CivilCalendar.appendDigits(hour, width: 2, to: &bytes)
+        if let separator { bytes.append(separator) }
+        CivilCalendar.appendDigits(minute, width: 2, to: &bytes)
+        if let separator { bytes.append(separator) }
+        CivilCalendar.appendDigits(second, width: 2, to: &bytes)
+    }
 }

@@ -105,32 +105,13 @@ public enum LegacyTimestamp {
 
     /// `copyText` without building a String (one call per copied row).
     public static func writeCopyText(microseconds: Int64, into bytes: inout [UInt8]) {
-        let seconds = microseconds >= 0 ? microseconds / 1_000_000 : (microseconds - 999_999) / 1_000_000
-        let fraction = Int(microseconds - seconds * 1_000_000)
-        let days = CivilCalendar.days(fromEpochSeconds: seconds)
-        let secondOfDay = Int(seconds - days * 86_400)
-        let (year, month, day) = CivilCalendar.date(fromDays: days)
-        func digits(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var value = value
-            if value >= divisor * 10 {
-                bytes.append(contentsOf: String(value).utf8)
-                return
-            }
-            while divisor > 0 {
-                bytes.append(UInt8(48 + value / divisor))
-                value %= divisor
-                divisor /= 10
-            }
-        }
-        digits(year, 4); bytes.append(UInt8(ascii: "-")); digits(month, 2); bytes.append(UInt8(ascii: "-")); digits(day, 2)
+        let time = UTCDateTime(microsecondsSinceEpoch: microseconds)
+        time.appendDate(separator: UInt8(ascii: "-"), to: &bytes)
         bytes.append(UInt8(ascii: " "))
-        digits(secondOfDay / 3600, 2); bytes.append(UInt8(ascii: ":")); digits(secondOfDay % 3600 / 60, 2)
-        bytes.append(UInt8(ascii: ":")); digits(secondOfDay % 60, 2)
-        if fraction != 0 {
+        time.appendTime(separator: UInt8(ascii: ":"), to: &bytes)
+        if time.microsecond != 0 {
             bytes.append(UInt8(ascii: "."))
-            digits(fraction, 6)
+            CivilCalendar.appendDigits(time.microsecond, width: 6, to: &bytes)
         }
         bytes.append(contentsOf: "+00".utf8)
     }
