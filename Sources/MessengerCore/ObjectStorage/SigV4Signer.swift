@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// AWS Signature Version 4 as S3 applies it: header signing for the S3 client and query presigning
 /// for object URLs (jwt-api.md §1.9). Hand-written on purpose (design.md) and pinned by AWS's
@@ -20,6 +21,9 @@ public struct SigV4Signer: Sendable {
     /// Kept only as the `kDate` HMAC key (`"AWS4" + secret`), so printing or dumping a signer never
     /// shows the secret itself.
     private let dateKey: SymmetricKey
+    /// The signing key of the current day: deriving it is four HMACs, and every presigned URL of
+    /// a chat list would repeat them.
+    private let currentSigningKey = SigningKeyOfTheDay()
 
     public init(accessKey: String, secretKey: String, region: String = "us-east-1", service: String = "s3") {
         self.accessKey = accessKey
@@ -122,10 +126,12 @@ public struct SigV4Signer: Sendable {
 
     /// kDate → kRegion → kService → kSigning.
     func signingKey(day: String) -> SymmetricKey {
+        if let key = currentSigningKey.key(for: day) { return key }
         var key = dateKey
         for part in [day, region, service, "aws4_request"] {
             key = SymmetricKey(data: hmac(key, part))
         }
+        currentSigningKey.remember(key, for: day)
         return key
     }
 
@@ -152,5 +158,18 @@ public struct SigV4Signer: Sendable {
 
     private func hmac(_ key: SymmetricKey, _ message: String) -> [UInt8] {
         Array(HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: key))
+    }
+}
+
+/// One derived signing key and the day it is for, shared by the copies of a signer.
+private final class SigningKeyOfTheDay: Sendable {
+    private let entry = Mutex<(day: String, key: SymmetricKey)?>(nil)
+
+    func key(for day: String) -> SymmetricKey? {
+        entry.withLock { $0?.day == day ? $0?.key : nil }
+    }
+
+    func remember(_ key: SymmetricKey, for day: String) {
+        entry.withLock { $0 = (day, key) }
     }
 }
