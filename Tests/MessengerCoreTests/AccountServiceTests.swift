@@ -93,6 +93,17 @@ struct AccountServiceTests {
         #expect(await service.verify(forged, expecting: .access, now: now) == .failure(.invalid))
     }
 
+    @Test("HS256 headers in any spelling are accepted (the common two skip decoding)", arguments: [
+        #"{"alg":"HS256","typ":"JWT"}"#, #"{"typ":"JWT","alg":"HS256"}"#, #"{ "alg": "HS256" }"#,
+    ])
+    func hs256Spellings(header: String) async {
+        let service = await Self.vectorService()
+        let payload = #"{"exp":1700003600,"iat":1700000000,"is_admin":false,"sub":"42","type":"access"}"#
+        let token = Self.sign(header: header, payload: payload)
+        let verified = try? await service.verify(token, expecting: .access, now: Date(timeIntervalSince1970: 1_700_000_000)).get()
+        #expect(verified?.userID == 42)
+    }
+
     @Test("a token without an integer exp, or with a non-numeric sub, is refused", arguments: [
         #"{"iat":1700000000,"is_admin":false,"sub":"42","type":"access"}"#,
         #"{"exp":"1700003600","iat":1700000000,"is_admin":false,"sub":"42","type":"access"}"#,

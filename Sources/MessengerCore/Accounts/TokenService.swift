@@ -62,10 +62,18 @@ public struct TokenService: Sendable {
 
     /// jwt-kit checks the signature with the configured key whatever `alg` the header names; the
     /// contract refuses every other algorithm outright (§4.1, D-7).
+    /// base64url of `{"alg":"HS256","typ":"JWT"}` and `{"typ":"JWT","alg":"HS256"}`.
+    private static let commonHS256Headers: Set<Substring> = [
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9",
+    ]
+
     static func headerNamesHS256(_ token: String) -> Bool {
         guard let segment = token.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first else {
             return false
         }
+        // Every token this service (or api_cpp) signed carries one of these exact headers; only
+        // other spellings are decoded.
+        if commonHS256Headers.contains(segment) { return true }
         var base64 = segment.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let data = Data(base64Encoded: base64),
