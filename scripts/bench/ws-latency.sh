@@ -152,12 +152,15 @@ run_client() {
 start_gateway A REDIS_URL="$REDIS_URL"
 start_gateway B REDIS_URL="$REDIS_URL"
 run_client redis-2-nodes "http://127.0.0.1:$PORT_A" "http://127.0.0.1:$PORT_B" "$PID_A,$PID_B" >/dev/null
-curl -fsS "http://127.0.0.1:$PORT_B/metrics" | grep '^messenger_bus_delivery_lag_seconds' >"$OUT_DIR/lag-node-b.txt" || true
+curl -fsS "http://127.0.0.1:$PORT_A/metrics" >"$OUT_DIR/metrics-A.txt" || true
+curl -fsS "http://127.0.0.1:$PORT_B/metrics" >"$OUT_DIR/metrics-B.txt" || true
+grep '^messenger_bus_delivery_lag_seconds' "$OUT_DIR/metrics-B.txt" >"$OUT_DIR/lag-node-b.txt" || true
 stop_gateways
 
 # ---------------------------------------------------------------- baseline: one node, in-process bus
 start_gateway S
 run_client in-process-1-node "http://127.0.0.1:$PORT_S" "http://127.0.0.1:$PORT_S" "$PID_S" >/dev/null
+curl -fsS "http://127.0.0.1:$PORT_S/metrics" >"$OUT_DIR/metrics-S.txt" || true
 stop_gateways
 
 # ---------------------------------------------------------------- report
