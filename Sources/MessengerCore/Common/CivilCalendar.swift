@@ -61,19 +61,22 @@ public struct UTCDateTime: Sendable {
 
     /// `YYYY<separator>MM<separator>DD`
     public func appendDate(separator: UInt8?, to bytes: inout [UInt8]) {
-        CivilCalendar.appendDigits(year, width: 4, to: &bytes)
-        if let separator { bytes.append(separator) }
-        CivilCalendar.appendDigits(month, width: 2, to: &bytes)
-        if let separator { bytes.append(separator) }
-        CivilCalendar.appendDigits(day, width: 2, to: &bytes)
+        Self.append((year, 4), (month, 2), (day, 2), separator: separator, to: &bytes)
     }
 
     /// `hh<separator>mm<separator>ss`
     public func appendTime(separator: UInt8?, to bytes: inout [UInt8]) {
-        CivilCalendar.appendDigits(hour, width: 2, to: &bytes)
+        Self.append((hour, 2), (minute, 2), (second, 2), separator: separator, to: &bytes)
+    }
+
+    private static func append(
+        _ first: (Int, width: Int), _ second: (Int, width: Int), _ third: (Int, width: Int), separator: UInt8?,
+        to bytes: inout [UInt8]
+    ) {
+        CivilCalendar.appendDigits(first.0, width: first.width, to: &bytes)
         if let separator { bytes.append(separator) }
-        CivilCalendar.appendDigits(minute, width: 2, to: &bytes)
+        CivilCalendar.appendDigits(second.0, width: second.width, to: &bytes)
         if let separator { bytes.append(separator) }
-        CivilCalendar.appendDigits(second, width: 2, to: &bytes)
+        CivilCalendar.appendDigits(third.0, width: third.width, to: &bytes)
     }
 }
