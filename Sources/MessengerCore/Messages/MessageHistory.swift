@@ -52,9 +52,9 @@ public struct MessageHistory: Sendable {
         case .latest(let limit):
             rows = try await core.database.execute(LatestMessagesStatement(chatID: chatID, limit: Int64(limit)), logger: core.logger)
         case .before(let id, let limit):
-            rows = try await core.database.execute(MessagesBeforeStatement(chatID: chatID, before: id, limit: Int64(limit)), logger: core.logger)
+            rows = try await core.database.execute(MessagesBeforeStatement(chatID: chatID, boundary: id, limit: Int64(limit)), logger: core.logger)
         case .after(let id, let limit):
-            rows = try await core.database.execute(MessagesAfterStatement(chatID: chatID, after: id, limit: Int64(limit)), logger: core.logger)
+            rows = try await core.database.execute(MessagesAfterStatement(chatID: chatID, boundary: id, limit: Int64(limit)), logger: core.logger)
         }
         var views: [MessageView] = []
         for try await row in rows {

@@ -43,36 +43,38 @@ struct LatestMessagesStatement: MessagePageStatement {
     }
 }
 
-struct MessagesBeforeStatement: MessagePageStatement {
-    static let name = "messages_before_v1"
-    static let selection = "SELECT * FROM messages WHERE chat_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
-    static let bindingDataTypes: [PostgresDataType] = [.int8, .int8, .int8]
-    let chatID: Int64
-    let before: Int64
-    let limit: Int64
+/// A page on one side of a known message id (`before` / `after_id`).
+protocol KeysetPageStatement: MessagePageStatement {
+    var chatID: Int64 { get }
+    /// The id the page starts next to, excluded.
+    var boundary: Int64 { get }
+    var limit: Int64 { get }
+}
+
+extension KeysetPageStatement {
+    static var bindingDataTypes: [PostgresDataType] { [.int8, .int8, .int8] }
 
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 3)
         bindings.append(chatID)
-        bindings.append(before)
+        bindings.append(boundary)
         bindings.append(limit)
         return bindings
     }
 }
 
-struct MessagesAfterStatement: MessagePageStatement {
+struct MessagesBeforeStatement: KeysetPageStatement {
+    static let name = "messages_before_v1"
+    static let selection = "SELECT * FROM messages WHERE chat_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+    let chatID: Int64
+    let boundary: Int64
+    let limit: Int64
+}
+
+struct MessagesAfterStatement: KeysetPageStatement {
     static let name = "messages_after_v1"
     static let selection = "SELECT * FROM messages WHERE chat_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3"
-    static let bindingDataTypes: [PostgresDataType] = [.int8, .int8, .int8]
     let chatID: Int64
-    let after: Int64
+    let boundary: Int64
     let limit: Int64
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
-        bindings.append(chatID)
-        bindings.append(after)
-        bindings.append(limit)
-        return bindings
-    }
 }
