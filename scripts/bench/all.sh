@@ -9,7 +9,7 @@
 #   UPDATE_README=1 scripts/bench/all.sh     # also replace the README's generated block
 #
 # Environment:
-#   GATEWAY_BIN   passed to every benchmark [.build/release/gateway if present, else debug]
+#   GATEWAY_BIN   passed to every benchmark [bench_binary in common.sh: .build-release, .build/release, .build/debug]
 #   OUT_DIR       results: OUT_DIR/<benchmark>/ and OUT_DIR/performance.md [a new /tmp/bench-all.*]
 #   ONLY          space-separated benchmark names to run (e.g. "api load"), default: all
 #   QUICK=1       small sizes (see quick_env below; benchmarks also see QUICK=1 themselves)
@@ -24,11 +24,11 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$ROOT"
+# shellcheck source=scripts/bench/common.sh
+. scripts/bench/common.sh
 ORDER=(api upload migrator ws-latency load)
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/bench-all.XXXXXX)}"
-if [[ -z ${GATEWAY_BIN:-} ]]; then
-    if [[ -x .build/release/gateway ]]; then GATEWAY_BIN=.build/release/gateway; else GATEWAY_BIN=.build/debug/gateway; fi
-fi
+GATEWAY_BIN="${GATEWAY_BIN:-$(bench_binary gateway)}"
 export GATEWAY_BIN
 mkdir -p "$OUT_DIR"
 

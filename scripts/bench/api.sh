@@ -9,7 +9,7 @@
 #   KEEP_DB=1 scripts/bench/api.sh                                   # reuse the seeded database
 #
 # Environment (defaults in brackets):
-#   GATEWAY_BIN   binary to measure [.build/release/gateway if present, else .build/debug/gateway]
+#   GATEWAY_BIN   binary to measure [bench_binary in common.sh: .build-release, .build/release, .build/debug]
 #   DURATION      wrk duration of each measured run [15s]
 #   CONNECTIONS   wrk connections [64]        THREADS  wrk threads [2]
 #   USERS         seeded users, the benchmark user included [10000]
@@ -35,12 +35,12 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 BENCH_DIR="$ROOT/scripts/bench"
 cd "$ROOT"
+# shellcheck source=scripts/bench/common.sh
+. scripts/bench/common.sh
 
 # ---------------------------------------------------------------- options
 
-if [[ -z ${GATEWAY_BIN:-} ]]; then
-    if [[ -x .build/release/gateway ]]; then GATEWAY_BIN=.build/release/gateway; else GATEWAY_BIN=.build/debug/gateway; fi
-fi
+GATEWAY_BIN="${GATEWAY_BIN:-$(bench_binary gateway)}"
 DURATION="${DURATION:-15s}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
@@ -152,8 +152,6 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- database
 
-# shellcheck source=scripts/bench/common.sh
-. scripts/bench/common.sh
 bench_services
 
 psql_bench() { psql -X -q -v ON_ERROR_STOP=1 "$BENCH_URL" "$@"; }

@@ -3,6 +3,8 @@
 #   bench_services        starts the services and sets ADMIN_URL (the cluster's postgres database)
 #                         and BENCH_URL (database $BENCH_DB, same credentials and query string)
 #   free_port             prints a loopback port nothing listens on
+#   bench_binary NAME     the newest kind of build of NAME there is: .build-release/release (what
+#                         the README's figures use), then .build/release, then .build/debug
 
 # Same cluster and credentials as the dev database, another database name (query string kept).
 url_with_database() {
@@ -31,4 +33,12 @@ free_port() {
         fi
     done
     return 1
+}
+
+bench_binary() {
+    local candidate
+    for candidate in ".build-release/release/$1" ".build/release/$1"; do
+        if [[ -x $candidate ]]; then echo "$candidate"; return 0; fi
+    done
+    echo ".build/debug/$1"
 }

@@ -10,7 +10,7 @@
 #   NODES=1 CLIENTS=50 SENDERS=5 DURATION=10 scripts/bench/load.sh   # quick, single node
 #
 # Environment (defaults in brackets):
-#   GATEWAY_BIN  binary [.build/release/gateway if present, else .build/debug/gateway]
+#   GATEWAY_BIN  binary [bench_binary in common.sh: .build-release, .build/release, .build/debug]
 #   NODES [2]  CLIENTS (N) [200]  SENDERS (M) [20]  ROOMS [10]  DURATION (T, seconds) [30]
 #   RATE         messages per second per sender [2]
 #   DRAIN        seconds to wait for late deliveries after sending stops [15]
@@ -32,10 +32,10 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$ROOT"
+# shellcheck source=scripts/bench/common.sh
+. scripts/bench/common.sh
 
-if [[ -z ${GATEWAY_BIN:-} ]]; then
-    if [[ -x .build/release/gateway ]]; then GATEWAY_BIN=.build/release/gateway; else GATEWAY_BIN=.build/debug/gateway; fi
-fi
+GATEWAY_BIN="${GATEWAY_BIN:-$(bench_binary gateway)}"
 NODES="${NODES:-2}"
 CLIENTS="${CLIENTS:-200}"
 SENDERS="${SENDERS:-20}"
@@ -90,8 +90,6 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- services and data
 
-# shellcheck source=scripts/bench/common.sh
-. scripts/bench/common.sh
 bench_services
 
 log "creating database $BENCH_DB"

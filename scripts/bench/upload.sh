@@ -6,7 +6,7 @@
 #   SIZE_MB=50 RUNS=3 STORE=local scripts/bench/upload.sh
 #
 # Environment (defaults in brackets):
-#   GATEWAY_BIN   binary to measure [.build-release/release/gateway if present, else .build/debug/gateway]
+#   GATEWAY_BIN   binary to measure [bench_binary in common.sh: .build-release, .build/release, .build/debug]
 #   SIZE_MB       size of the uploaded file in MiB [50]
 #   RUNS          measured uploads, one after the other [3]
 #   STORE         s3 (the dev rclone server) or local (BLOB_DIR under OUT_DIR) [s3]
@@ -20,10 +20,10 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$ROOT"
+# shellcheck source=scripts/bench/common.sh
+. scripts/bench/common.sh
 
-if [[ -z ${GATEWAY_BIN:-} ]]; then
-    if [[ -x .build-release/release/gateway ]]; then GATEWAY_BIN=.build-release/release/gateway; else GATEWAY_BIN=.build/debug/gateway; fi
-fi
+GATEWAY_BIN="${GATEWAY_BIN:-$(bench_binary gateway)}"
 SIZE_MB="${SIZE_MB:-50}"
 RUNS="${RUNS:-3}"
 STORE="${STORE:-s3}"
@@ -61,8 +61,6 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- services and database
 
-# shellcheck source=scripts/bench/common.sh
-. scripts/bench/common.sh
 bench_services
 psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $BENCH_DB" >/dev/null
 

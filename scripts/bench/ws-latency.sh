@@ -6,7 +6,7 @@
 #   SUBSCRIBERS=2000 RATE=1000 DURATION=60 scripts/bench/ws-latency.sh     # the issue's load
 #
 # Environment (defaults in brackets):
-#   GATEWAY_BIN   binary to measure [.build/release/gateway if present, else .build/debug/gateway]
+#   GATEWAY_BIN   binary to measure [bench_binary in common.sh: .build-release, .build/release, .build/debug]
 #   SUBSCRIBERS   sockets, split evenly between the nodes [400]
 #   CHATS         group chats the sockets and messages are spread over [20]
 #   RATE          messages per second, all sent over HTTP to node A [100]
@@ -27,10 +27,10 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$ROOT"
+# shellcheck source=scripts/bench/common.sh
+. scripts/bench/common.sh
 
-if [[ -z ${GATEWAY_BIN:-} ]]; then
-    if [[ -x .build/release/gateway ]]; then GATEWAY_BIN=.build/release/gateway; else GATEWAY_BIN=.build/debug/gateway; fi
-fi
+GATEWAY_BIN="${GATEWAY_BIN:-$(bench_binary gateway)}"
 SUBSCRIBERS="${SUBSCRIBERS:-400}"
 CHATS="${CHATS:-20}"
 RATE="${RATE:-100}"
@@ -65,8 +65,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# shellcheck source=scripts/bench/common.sh
-. scripts/bench/common.sh
 bench_services
 psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_URL" >/dev/null <<SQL
 SET client_min_messages = warning;
