@@ -241,6 +241,39 @@ struct ChatServiceTests {
         }
     }
 
+    @Test("chat lists: once sends run, the newest message comes from the chat row, and racing sends leave the highest id there")
+    func listAfterSends() async throws {
+        try await TestCoreServices.with { core, client in
+            let rows = UserFixtureRows(client: client)
+            let alice = try await rows.user("alice")
+            let bob = try await rows.user("bob")
+            let chats = ChatService(core: core)
+            let direct = try await chats.create(ChatDraft(type: .direct, memberIDs: [bob]), by: alice).id
+            // Written around the send statement, as the migrator writes: read through the index.
+            try await client.query(
+                "INSERT INTO messages (chat_id, sender_id, content, message_type) VALUES (\(direct), \(bob), 'copied', 'text')",
+                logger: Self.logger)
+            #expect(try await chats.chats(of: alice).first { $0.id == direct }?.lastMessage == "copied")
+
+            let messages = MessageService(core: core)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        _ = try await messages.send(MessageDraft(content: "sent \(index)", kind: .text), from: index % 2 == 0 ? alice : bob, to: direct)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let newest = try await rows.scalar(
+                "SELECT content FROM messages WHERE chat_id = \(direct) ORDER BY id DESC LIMIT 1", as: String.self)
+            #expect(try await rows.scalar("SELECT last_message_content FROM chats WHERE id = \(direct)", as: String.self) == newest)
+            #expect(try await chats.chats(of: alice).first { $0.id == direct }?.lastMessage == newest)
+            let legacyEntry = try await chats.directChats(of: bob).first { $0.id == direct }
+            #expect(legacyEntry?.lastMessageContent == newest)
+            #expect(legacyEntry?.lastMessageKind == "text")
+        }
+    }
+
     @Test("chat list: muted only with a NULL or future muted_until (D-28); the list is the caller's chats only")
     func listMutes() async throws {
         try await Self.withChats { chats in

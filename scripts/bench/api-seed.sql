@@ -193,6 +193,17 @@ SELECT chat_id, sender_id, content, 'text', created_at
 FROM plan_messages
 ORDER BY created_at;
 
+-- Each chat's newest message on its row, as the gateway's send statement keeps it (migration V7);
+-- the trigger stays off so updated_at keeps the seeded activity times.
+ALTER TABLE chats DISABLE TRIGGER chats_set_updated_at;
+UPDATE chats c
+SET last_message_id = m.id, last_message_type = m.message_type, last_message_content = m.content,
+    last_message_at = m.created_at
+FROM (SELECT DISTINCT ON (chat_id) chat_id, id, message_type, content, created_at
+      FROM messages ORDER BY chat_id, id DESC) m
+WHERE m.chat_id = c.id;
+ALTER TABLE chats ENABLE TRIGGER chats_set_updated_at;
+
 -- Per-user chat state that GET /chats joins: two favourites, one muted chat.
 INSERT INTO chat_favorites (user_id, chat_id)
 SELECT :bench_id, chat_id FROM plan_chats WHERE is_bench AND slot IN (3, 9);

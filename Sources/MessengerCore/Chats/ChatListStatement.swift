@@ -4,7 +4,7 @@ import PostgresNIO
 struct ChatListStatement: PostgresPreparedStatement {
     typealias Row = PostgresRow
 
-    static let name = "chat_list_v1"
+    static let name = "chat_list_v2"
     static let sql = """
         SELECT c.id, c.type::text, c.name, c.title, c.description, c.public_name::text, c.updated_at,
                last.content, last.created_at,
@@ -17,9 +17,12 @@ struct ChatListStatement: PostgresPreparedStatement {
         LEFT JOIN chat_favorites fav ON fav.user_id = me.user_id AND fav.chat_id = c.id
         LEFT JOIN chat_mute_settings mute ON mute.user_id = me.user_id AND mute.chat_id = c.id
         LEFT JOIN LATERAL (
-            SELECT coalesce(m.content, '') AS content, m.created_at
-            FROM messages m WHERE m.chat_id = c.id
-            ORDER BY m.id DESC LIMIT 1
+            SELECT coalesce(c.last_message_content, '') AS content, c.last_message_at AS created_at
+            WHERE c.last_message_id IS NOT NULL
+            UNION ALL
+            (SELECT coalesce(m.content, '') AS content, m.created_at
+             FROM messages m WHERE c.last_message_id IS NULL AND m.chat_id = c.id
+             ORDER BY m.id DESC LIMIT 1)
         ) last ON true
         LEFT JOIN LATERAL (
             SELECT u.id, u.username, u.display_name, u.avatar_file_id

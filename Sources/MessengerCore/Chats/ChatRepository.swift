@@ -94,8 +94,9 @@ struct ChatRepository: Sendable {
 
     // MARK: reading
 
-    /// The user's chats in list order, in one query: the newest message comes from the
-    /// `(chat_id, id)` index and the direct peer from a lateral join, never a query per chat (D-22).
+    /// The user's chats in list order, in one query: the newest message comes from the chat row
+    /// (or the `(chat_id, id)` index where the row does not know it, see V7) and the direct peer
+    /// from a lateral join, never a query per chat (D-22).
     /// `avatarURL` signs the peer's avatar; URLs are fresh on every response.
     func chatList(
         of userID: Int64, limit: Int, avatarURL: (AvatarObject) -> String?

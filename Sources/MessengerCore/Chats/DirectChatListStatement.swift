@@ -3,13 +3,14 @@ import PostgresNIO
 
 /// The legacy chat list's query (legacy-api.md §5.7): the caller's direct chats with the other
 /// participant taken from the pair key (so a chat stays listed after the other side left it, as
-/// legacy conversations had no membership), and the newest message from the `(chat_id, id)` index.
+/// legacy conversations had no membership), and the newest message from the chat row (V7) or, where
+/// that is not known, the `(chat_id, id)` index.
 /// Ordered by the newest activity at one-second resolution, ties by ascending id, as api_legacy's
 /// text comparison of `YYYY-MM-DD HH:MM:SS` values ordered them.
 struct DirectChatListStatement: PostgresPreparedStatement {
     typealias Row = DirectChatEntry
 
-    static let name = "direct_chat_list_v1"
+    static let name = "direct_chat_list_v2"
     static let sql = """
         SELECT c.id, c.updated_at, peer.id, peer.username, peer.display_name, peer.avatar_file_id IS NOT NULL,
                last.message_type, last.content, last.created_at
@@ -19,9 +20,12 @@ struct DirectChatListStatement: PostgresPreparedStatement {
             WHEN split_part(c.direct_key, ':', 1)::bigint = me.user_id THEN split_part(c.direct_key, ':', 2)::bigint
             ELSE split_part(c.direct_key, ':', 1)::bigint END
         LEFT JOIN LATERAL (
-            SELECT m.message_type, m.content, m.created_at
-            FROM messages m WHERE m.chat_id = c.id
-            ORDER BY m.id DESC LIMIT 1
+            SELECT c.last_message_type AS message_type, c.last_message_content AS content, c.last_message_at AS created_at
+            WHERE c.last_message_id IS NOT NULL
+            UNION ALL
+            (SELECT m.message_type, m.content, m.created_at
+             FROM messages m WHERE c.last_message_id IS NULL AND m.chat_id = c.id
+             ORDER BY m.id DESC LIMIT 1)
         ) last ON true
         WHERE me.user_id = $1
         ORDER BY date_trunc('second', coalesce(last.created_at, c.updated_at)) DESC, c.id ASC

@@ -3,7 +3,8 @@ import PostgresNIO
 
 /// The send rule and the insert in ONE statement (one round trip, atomic on its own): the chat's
 /// type and the sender's role, whether the sticker exists and the file is the sender's own, the
-/// insert only when all of that allows it, and the chat's `updated_at` moved with it. The caller
+/// insert only when all of that allows it, and the chat's `updated_at` and newest message (V7) moved
+/// with it; a concurrent send that committed a higher id first keeps its place. The caller
 /// reads back why nothing was inserted, in the contract's order of checks.
 struct MessageInsertStatement: PostgresPreparedStatement {
     /// What the statement found; `inserted` is nil when a check refused the message.
@@ -15,7 +16,7 @@ struct MessageInsertStatement: PostgresPreparedStatement {
         let inserted: (id: Int64, createdAt: Date)?
     }
 
-    static let name = "message_insert_v1"
+    static let name = "message_insert_v2"
     static let bindingDataTypes: [PostgresDataType] = [.int8, .int8, .text, .text, .int8, .int8, .int4]
     static let sql = """
         WITH checks AS (
@@ -33,7 +34,10 @@ struct MessageInsertStatement: PostgresPreparedStatement {
               AND sticker_exists AND file_is_senders
             RETURNING id, created_at
         ), touched AS (
-            UPDATE chats SET updated_at = now() WHERE id = $1 AND EXISTS (SELECT 1 FROM inserted)
+            UPDATE chats SET updated_at = now(), last_message_id = i.id, last_message_type = $4,
+                             last_message_content = $3, last_message_at = i.created_at
+            FROM inserted i
+            WHERE chats.id = $1 AND (chats.last_message_id IS NULL OR chats.last_message_id < i.id)
         )
         SELECT c.chat_type, c.role, c.sticker_exists, c.file_is_senders, i.id, i.created_at
         FROM checks c LEFT JOIN inserted i ON true
