@@ -21,6 +21,7 @@ struct RealtimeClusterTests {
         /// Bob as seen by node B (his token works on both).
         let bob: APISession
         let chatID: Int64
+        let database: PostgresClient
     }
 
     /// The shared Redis of scripts/services.sh carries every test's channels: chat and user ids
@@ -38,7 +39,7 @@ struct RealtimeClusterTests {
                     let bobOnA = try await APISession.register(on: a, username: "bob")
                     let bob = try await APISession.login(on: b, username: bobOnA.username, password: bobOnA.password)
                     let chatID = try await WebSocketTests.createGroup(by: alice, with: [bob.userID])
-                    try await body(Cluster(a: a, b: b, alice: alice, bob: bob, chatID: chatID))
+                    try await body(Cluster(a: a, b: b, alice: alice, bob: bob, chatID: chatID, database: client))
                 }
             }
         }
@@ -109,8 +110,16 @@ struct RealtimeClusterTests {
             try await Self.withCluster(redisURL: redis.url) { c in
                 let bob = try await WebSocketTests.authenticated(c.bob, on: c.b)
                 _ = try await WebSocketTests.subscribe(bob, to: c.chatID)
+                // A send that takes its id now but commits after the next one, and whose event is
+                // lost with the connection: the catch-up must find it below an id already sent.
+                let lateID = try await Self.reserveMessageID(c.database)
                 var expected = [try await WebSocketTests.post("before", by: c.alice, in: c.chatID)]
                 #expect(WebSocketTests.int(try await bob.receiveObject(ofType: "message")?["id"]) == expected[0])
+                try await c.database.query(
+                    """
+                    INSERT INTO messages (id, chat_id, sender_id, content, message_type)
+                    VALUES (\(lateID), \(c.chatID), \(c.alice.userID), 'committed late', 'text')
+                    """, logger: Logger(label: "test"))
 
                 await redis.stop()
                 try await Self.eventually { try await Self.redisState(on: c.a) == "down" }
@@ -128,7 +137,9 @@ struct RealtimeClusterTests {
                 try await redis.start()
                 try await Self.eventually { try await Self.redisState(on: c.a) == "up" }
                 try await Self.eventually { try await WebSocketTests.metric("messenger_redis_subscriber_up", on: c.b) == 1 }
-                // Node B resubscribed Bob's chat and caught his socket up on the missed message.
+                // Node B resubscribed Bob's chat and caught his socket up on the missed messages,
+                // in id order: the late one below the id it had already sent, then the other.
+                #expect(WebSocketTests.int(try await bob.receiveObject(ofType: "message")?["id"]) == lateID)
                 #expect(WebSocketTests.int(try await bob.receiveObject(ofType: "message")?["id"]) == expected[1])
                 expected.append(try await WebSocketTests.post("after", by: c.alice, in: c.chatID))
                 #expect(WebSocketTests.int(try await bob.receiveObject(ofType: "message")?["id"]) == expected[2])
@@ -138,6 +149,12 @@ struct RealtimeClusterTests {
                 bob.close()
             }
         }
+    }
+
+    static func reserveMessageID(_ database: PostgresClient) async throws -> Int64 {
+        let rows = try await database.query("SELECT nextval(pg_get_serial_sequence('messages', 'id'))", logger: Logger(label: "test"))
+        for try await id in rows.decode(Int64.self) { return id }
+        throw AuthAPITests.SetupFailure.noRow
     }
 
     // MARK: presence

@@ -62,6 +62,26 @@ struct WebSocketProtocolTests {
         #expect(BusEventHeader(payload: "not json") == BusEventHeader(type: nil, id: nil, userID: nil))
     }
 
+    @Test("delivered ids: everything up to the floor, the window above it, the lowest evicted into the floor")
+    func deliveredMessages() {
+        var delivered = DeliveredMessages()
+        delivered.cover(upTo: 100)
+        #expect(delivered.contains(100) && delivered.contains(7) && !delivered.contains(101))
+        // Sent out of order: 103 before 102; 102 is not covered until it is sent.
+        delivered.insert(103)
+        #expect(delivered.floor == 100 && delivered.contains(103) && !delivered.contains(102))
+        delivered.insert(102)
+        #expect(delivered.contains(102))
+        for id in Int64(104)..<Int64(104 + DeliveredMessages.windowSize - 2) { delivered.insert(id) }
+        #expect(delivered.floor == 100, "the window is full, not over")
+        delivered.insert(500)
+        #expect(delivered.floor == 102, "the lowest id left the window and became the floor")
+        #expect(delivered.contains(101), "below the floor counts as covered")
+        #expect(delivered.contains(103) && delivered.contains(500) && !delivered.contains(499))
+        delivered.cover(upTo: 600)
+        #expect(delivered.contains(599) && !delivered.contains(601))
+    }
+
     @Test("the frame budget passes a burst, refuses a sustained excess, and refills")
     func frameBudget() {
         let start = ContinuousClock.now

@@ -218,7 +218,7 @@ actor WebSocketSession {
             do {
                 let newest = try await replay.newestMessageID(in: chatID)
                 guard isCurrent(id, chatID) else { return sendError(ServerFrame.ErrorText.notAMember) }
-                subscriptions[chatID]?.lastMessageID = newest
+                subscriptions[chatID]?.delivered.cover(upTo: newest)
             } catch {
                 dropSubscription(to: chatID, id: id)
                 logger.error("websocket subscribe failed", metadata: ["error": "\(String(reflecting: error))"])
@@ -256,10 +256,11 @@ actor WebSocketSession {
     }
 
     private func catchUp(_ chatID: Int64, subscriptionID id: UInt64) async {
-        guard let after = subscriptions[chatID]?.lastMessageID, isCurrent(id, chatID) else { return }
+        guard let delivered = subscriptions[chatID]?.delivered, isCurrent(id, chatID) else { return }
         let missed: [StoredMessage]
         do {
-            missed = try await replay.messages(in: chatID, after: after, limit: limits.replayLimit + 1)
+            missed = try await replay.messages(in: chatID, after: delivered.floor, limit: limits.replayLimit + DeliveredMessages.windowSize + 1)
+                .filter { !delivered.contains($0.id) }
         } catch {
             // Without the stored messages the subscription would have a gap: it ends, and the
             // client resumes from its last message id.
@@ -278,9 +279,7 @@ actor WebSocketSession {
         for message in missed {
             guard await outbound.offerWhenRoom(MessageEvent.payload(for: message)) else { return }
             guard isCurrent(id, chatID) else { return }
-            // Read first: an optional-chained assignment holds the dictionary while its value is computed.
-            let covered = max(subscriptions[chatID]?.lastMessageID ?? 0, message.id)
-            subscriptions[chatID]?.lastMessageID = covered
+            subscriptions[chatID]?.delivered.insert(message.id)
         }
         RealtimeMetrics.shared.caughtUpMessages.increment(by: Int64(missed.count))
         releaseHeld(chatID)
@@ -309,7 +308,7 @@ actor WebSocketSession {
             return nil
         }
         subscriptions[chatID]?.replayedIDs = Set(missed.map(\.id))
-        subscriptions[chatID]?.lastMessageID = max(lastMessageID, missed.last?.id ?? 0)
+        subscriptions[chatID]?.delivered.cover(upTo: max(lastMessageID, missed.last?.id ?? 0))
         for message in missed {
             // Waits for room: the replay goes at the socket's pace, live events stay held.
             guard await outbound.offerWhenRoom(MessageEvent.payload(for: message)) else { return nil }
@@ -367,7 +366,7 @@ actor WebSocketSession {
     private func forward(_ payload: String, header: BusEventHeader, chatID: Int64) {
         if header.type == "message", let id = header.id {
             guard let subscription = subscriptions[chatID], !subscription.replayedIDs.contains(id) else { return }
-            subscriptions[chatID]?.lastMessageID = max(subscription.lastMessageID, id)
+            subscriptions[chatID]?.delivered.insert(id)
         }
         send(payload)
     }
