@@ -31,7 +31,9 @@ public struct WebSocketController: Sendable {
         router.ws("/ws") { inbound, outbound, context in
             // Over the connect limit the socket is refused after the upgrade, with the §10.2
             // WebSocket error: a refused upgrade could only answer a bare 400.
-            let decision = await rateLimiter.check(.webSocketConnectPerIP, subject: context.requestContext.clientIP)
+            // In a short-lived task: this task lives as long as the socket (see `ShortLivedTask`).
+            let clientIP = context.requestContext.clientIP
+            let decision = await ShortLivedTask.run { await rateLimiter.check(.webSocketConnectPerIP, subject: clientIP) }
             // The query may hold a token: it is read here and never logged (D-35).
             let token = context.request.uri.queryParameters["token"].map(String.init)
             await serve(inbound: inbound, outbound: outbound, queryToken: token, admitted: decision == .allowed)
