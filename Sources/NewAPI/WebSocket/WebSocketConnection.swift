@@ -18,16 +18,12 @@ struct WebSocketConnection: Sendable {
     let limits: WebSocketLimits
     let logger: Logger
 
-    /// `admitted` is false when the client's IP is over the connect limit: the socket only gets
-    /// its refusal.
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, queryToken: String?, admitted: Bool) async {
+    /// `clientIP` counts towards the per-IP connect limit; `queryToken` is the `?token=` of the
+    /// upgrade, if any.
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, clientIP: String, queryToken: String?) async {
         let queue = session.outbound
         let session = session
-        if !admitted {
-            await session.refuseConnection()
-        } else if let queryToken {
-            _ = await ShortLivedTask.run { await session.authenticateFromQuery(token: queryToken) }
-        }
+        await ShortLivedTask.run { await session.open(clientIP: clientIP, queryToken: queryToken) }
         let events = ConnectionEvents()
         queue.onFinish { _ in events.post(.queueFinished) }
         let ending = await withDiscardingTaskGroup { group -> ConnectionEvents.Event in
@@ -91,7 +87,7 @@ struct WebSocketConnection: Sendable {
                 case .tooLarge:
                     await session.rejectOversizedMessage()
                 case .text(let text):
-                    _ = await ShortLivedTask.run { await session.handle(text) }
+                    await ShortLivedTask.run { await session.handle(text) }
                 }
             }
         } catch {
