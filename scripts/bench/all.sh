@@ -24,7 +24,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$ROOT"
-ORDER=(api upload migrator ws-latency load)
+ORDER=(api upload migrator ws-latency ws-memory load)
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/bench-all.XXXXXX)}"
 if [[ -z ${GATEWAY_BIN:-} ]]; then
     if [[ -x .build/release/gateway ]]; then GATEWAY_BIN=.build/release/gateway; else GATEWAY_BIN=.build/debug/gateway; fi

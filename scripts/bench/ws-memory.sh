@@ -162,13 +162,22 @@ URL="$BASE" TOKEN="$TOKEN" CHAT_IDS="$CHAT_IDS" SOCKETS="$SOCKETS" BATCH="$BATCH
     node --experimental-websocket --no-warnings --max-old-space-size=8192 "$ROOT/scripts/bench/ws-memory.mjs" \
     >"$OUT_DIR/result.json" || die "the client failed (see above)"
 
-node - "$OUT_DIR/result.json" "$BUILD_KIND" "$SOCKETS" >"$OUT_DIR/summary.md" <<'JS'
+COMMAND="GATEWAY_BIN=$GATEWAY_BIN SOCKETS=$SOCKETS MODE=$MODE BUS=$BUS"
+if [[ -n $GATEWAY_ENV ]]; then COMMAND+=" GATEWAY_ENV=\"$GATEWAY_ENV\""; fi
+if [[ $TRIM_PROBE == 1 ]]; then COMMAND+=" TRIM_PROBE=1"; fi
+COMMAND+=" scripts/bench/ws-memory.sh"
+node - "$OUT_DIR/result.json" "$BUILD_KIND" "$SOCKETS" "$COMMAND" >"$OUT_DIR/summary.md" <<'JS'
 const fs = require("fs");
-const [file, kind, wanted] = process.argv.slice(2);
+const [file, kind, wanted, command] = process.argv.slice(2);
 const r = JSON.parse(fs.readFileSync(file, "utf8"));
 const mb = (kb) => (kb / 1024).toFixed(1) + " MB";
 const kb = (v) => (v == null ? "–" : v.toFixed(1) + " KB");
 console.log(`### WebSocket memory per idle connection (${kind} build)`);
+console.log();
+console.log(`- command: \`${command}\``);
+console.log(`- one gateway; each socket ${r.mode === "subscribed" ? "authenticated (?token=) and subscribed to one chat" : r.mode === "auth" ? "authenticated (?token=), no subscription" : "upgraded only (no auth)"}, then idle; ` +
+  `per socket = (RSS idle − RSS before) / sockets, RSS read once it moved < 256 KB in 2 s`);
+if (r.still_open !== r.sockets && r.mode !== "open") console.log(`- **invalid run**: only ${r.still_open} of ${r.sockets} sockets stayed open during the measurement`);
 console.log();
 console.log("| configuration | sockets | RSS before | RSS idle | per socket (RSS) | per socket (anon) | after malloc_trim | RSS after close | kept per socket after close | opened at |");
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
