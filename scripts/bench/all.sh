@@ -26,7 +26,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$ROOT"
 # shellcheck source=scripts/bench/common.sh
 . scripts/bench/common.sh
-ORDER=(api upload migrator ws-latency load)
+ORDER=(api upload migrator ws-latency ws-memory load)
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/bench-all.XXXXXX)}"
 GATEWAY_BIN="${GATEWAY_BIN:-$(bench_binary gateway)}"
 export GATEWAY_BIN

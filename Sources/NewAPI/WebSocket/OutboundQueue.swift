@@ -34,6 +34,7 @@ final class OutboundQueue: Sendable {
         var roomWaiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
         var nextWaiterID: UInt64 = 0
         var endWatchers: [CheckedContinuation<Bool, Never>] = []
+        var finishActions: [@Sendable (Bool) -> Void] = []
 
         var count: Int { items.count - head }
 
@@ -41,7 +42,11 @@ final class OutboundQueue: Sendable {
             guard head < items.count else { return nil }
             let item = items[head]
             head += 1
-            if head > 64 && head * 2 > items.count {
+            if head == items.count {
+                // Drained: an idle socket keeps no storage.
+                items = []
+                head = 0
+            } else if head > 64 && head * 2 > items.count {
                 items.removeFirst(head)
                 head = 0
             }
@@ -215,17 +220,30 @@ final class OutboundQueue: Sendable {
         }
     }
 
+    /// Calls `action` once the queue is finished, with true when it overflowed; at once when it
+    /// already is. Unlike `waitUntilFinished`, no task has to wait for it.
+    func onFinish(_ action: @escaping @Sendable (Bool) -> Void) {
+        let overflowed = state.withLock { state -> Bool? in
+            if state.finished { return state.overflowed }
+            state.finishActions.append(action)
+            return nil
+        }
+        if let overflowed { action(overflowed) }
+    }
+
     /// Continuations to resume once the lock is released.
     private struct Finished {
         var writer: CheckedContinuation<Item?, Never>?
         var roomWaiters: [CheckedContinuation<Bool, Never>] = []
         var endWatchers: [CheckedContinuation<Bool, Never>] = []
+        var finishActions: [@Sendable (Bool) -> Void] = []
         var overflowed = false
 
         func resumeAll() {
             writer?.resume(returning: nil)
             for waiter in roomWaiters { waiter.resume(returning: false) }
             for watcher in endWatchers { watcher.resume(returning: overflowed) }
+            for action in finishActions { action(overflowed) }
         }
     }
 
@@ -237,10 +255,11 @@ final class OutboundQueue: Sendable {
         state.bytes = 0
         let finished = Finished(
             writer: state.writer, roomWaiters: Array(state.roomWaiters.values), endWatchers: state.endWatchers,
-            overflowed: state.overflowed)
+            finishActions: state.finishActions, overflowed: state.overflowed)
         state.writer = nil
         state.roomWaiters = [:]
         state.endWatchers = []
+        state.finishActions = []
         return finished
     }
 }

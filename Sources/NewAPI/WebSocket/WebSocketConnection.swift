@@ -5,78 +5,78 @@ import MessengerCore
 import NIOCore
 
 /// Runs one upgraded socket: a reader feeding client messages to the session, a writer draining
-/// the session's send queue, and a watchdog for the auth timeout and token expiry. The first of
-/// them to end the connection ends all three; a slow consumer then gets its 4008 close.
+/// the session's send queue, and the connection's own task supervising them: it enforces the
+/// session's deadlines (auth timeout, token expiry) and ends the connection on the first of the
+/// reader ending, the send queue finishing, or the close handshake's grace running out. A slow
+/// consumer then gets its 4008 close.
+///
+/// An idle socket is mostly memory, so a connection keeps two child tasks and a timer, and its
+/// long-lived tasks hand every deep call (JWT check, database, Redis) to a `ShortLivedTask`
+/// (docs/websocket.md, "Memory per connection").
 struct WebSocketConnection: Sendable {
     let session: WebSocketSession
     let limits: WebSocketLimits
     let logger: Logger
 
-    /// Why the connection's task group stopped waiting.
-    private enum Ending: Sendable {
-        /// The client closed, or the connection broke.
-        case inboundEnded
-        /// The session asked to close; the writer has sent the close frame or failed.
-        case writerFinished
-        /// The send queue finished (overflow, or the connection is ending).
-        case queueFinished
-        /// The client did not answer the server's close frame in time.
-        case closeHandshakeExpired
-        /// The watchdog has nothing left to watch; the connection goes on.
-        case watchdogStopped
-    }
-
-    /// `admitted` is false when the client's IP is over the connect limit: the socket only gets
-    /// its refusal.
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, queryToken: String?, admitted: Bool) async {
+    /// `clientIP` counts towards the per-IP connect limit; `queryToken` is the `?token=` of the
+    /// upgrade, if any.
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, clientIP: String, queryToken: String?) async {
         let queue = session.outbound
-        if !admitted {
-            await session.refuseConnection()
-        } else if let queryToken {
-            await session.authenticateFromQuery(token: queryToken)
-        }
-        let ending = await withTaskGroup(of: Ending.self) { group -> Ending in
-            group.addTask { await write(queue, to: outbound) }
-            group.addTask { await read(inbound) }
-            group.addTask { await watch() }
-            group.addTask {
-                _ = await queue.waitUntilFinished()
-                return .queueFinished
-            }
-            var last = Ending.inboundEnded
-            waiting: while let ending = await group.next() {
-                last = ending
-                switch ending {
-                case .watchdogStopped:
-                    continue
-                case .writerFinished:
-                    // The close handshake (RFC 6455 §7.1.1): the reader drains until the client's
-                    // close frame ends the inbound stream; a client that never answers is cut off.
-                    let grace = limits.closeHandshakeGrace
-                    group.addTask {
-                        try? await Task.sleep(for: grace)
-                        return .closeHandshakeExpired
-                    }
-                case .inboundEnded, .queueFinished, .closeHandshakeExpired:
-                    break waiting
-                }
-            }
+        let session = session
+        await ShortLivedTask.run { await session.open(clientIP: clientIP, queryToken: queryToken) }
+        let events = ConnectionEvents()
+        queue.onFinish { _ in events.post(.queueFinished) }
+        let ending = await withDiscardingTaskGroup { group -> ConnectionEvents.Event in
+            group.addTask { await write(queue, to: outbound, events: events) }
+            group.addTask { await read(inbound, events: events) }
+            let ending = await supervise(events)
+            events.cancelTimer()
             group.cancelAll()
-            return last
+            return ending
         }
         await session.end()
         // Only an overflow that ended the connection makes a slow consumer; one racing a client's
         // own close does not.
-        if case .queueFinished = ending, queue.didOverflow {
+        if ending == .queueFinished, queue.didOverflow {
             RealtimeMetrics.shared.slowConsumerCloses.increment()
             await closeSlowConsumer(outbound)
         }
     }
 
+    /// Waits for what ends the connection, enforcing the session's deadlines meanwhile.
+    private func supervise(_ events: ConnectionEvents) async -> ConnectionEvents.Event {
+        var closeHandshakeStarted = false
+        await scheduleNextDeadline(events)
+        while true {
+            let event = await events.next()
+            switch event {
+            case .deadlineReached:
+                // Once the close frame is out, the grace timer replaced the deadline's.
+                guard !closeHandshakeStarted else { continue }
+                if !(await session.enforceDeadline()) { await scheduleNextDeadline(events) }
+            case .writerFinished:
+                // The close handshake (RFC 6455 §7.1.1): the reader drains until the client's
+                // close frame ends the inbound stream; a client that never answers is cut off.
+                closeHandshakeStarted = true
+                events.schedule(.closeHandshakeExpired, at: .now + limits.closeHandshakeGrace)
+            case .inboundEnded, .queueFinished, .closeHandshakeExpired:
+                return event
+            }
+        }
+    }
+
+    /// The session's next deadline (auth timeout, then token expiry), if any, as the timer.
+    private func scheduleNextDeadline(_ events: ConnectionEvents) async {
+        guard let deadline = await session.nextDeadline() else { return }
+        events.schedule(.deadlineReached, at: deadline)
+    }
+
     /// Client messages in, one at a time, so their replies keep the client's order. Once the
     /// session closes, frames are read and dropped until the client's close frame, so the
     /// WebSocket layer can complete the close handshake.
-    private func read(_ inbound: WebSocketInboundStream) async -> Ending {
+    private func read(_ inbound: WebSocketInboundStream, events: ConnectionEvents) async {
+        defer { events.post(.inboundEnded) }
+        let session = session
         var assembler = InboundMessageAssembler(maxBytes: limits.maxMessageBytes)
         do {
             for try await frame in inbound {
@@ -87,17 +87,22 @@ struct WebSocketConnection: Sendable {
                 case .tooLarge:
                     await session.rejectOversizedMessage()
                 case .text(let text):
-                    await session.handle(text)
+                    await ShortLivedTask.run { await session.handle(text) }
                 }
             }
         } catch {
             logger.debug("websocket read ended", metadata: ["error": "\(String(reflecting: error))"])
         }
-        return .inboundEnded
     }
 
     /// The send queue out to the network, until the close frame or a failed write.
-    private func write(_ queue: OutboundQueue, to outbound: WebSocketOutboundWriter) async -> Ending {
+    private func write(_ queue: OutboundQueue, to outbound: WebSocketOutboundWriter, events: ConnectionEvents) async {
+        events.post(await writeUntilDone(queue, to: outbound))
+    }
+
+    /// `.writerFinished` after the close frame or a failed write; `.queueFinished` when the queue
+    /// finished first.
+    private func writeUntilDone(_ queue: OutboundQueue, to outbound: WebSocketOutboundWriter) async -> ConnectionEvents.Event {
         while let item = await queue.next() {
             do {
                 switch item {
@@ -124,17 +129,6 @@ struct WebSocketConnection: Sendable {
                 try await writer(fragment)
             }
         }
-    }
-
-    /// Sleeps until the session's next deadline (auth timeout, then token expiry) and enforces it.
-    private func watch() async -> Ending {
-        while !Task.isCancelled {
-            guard let deadline = await session.nextDeadline() else { break }
-            try? await Task.sleep(until: deadline, clock: .continuous)
-            if Task.isCancelled { break }
-            if await session.enforceDeadline() { break }
-        }
-        return .watchdogStopped
     }
 
     /// The writer was stopped mid-write; the close frame waits behind what the socket already

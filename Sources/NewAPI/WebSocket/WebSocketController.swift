@@ -27,18 +27,16 @@ public struct WebSocketController: Sendable {
     }
 
     func addRoutes<Context: NewAPIRequestContext & WebSocketRequestContext>(upgradingOn router: Router<Context>) {
-        let rateLimiter = core.rateLimiter
         router.ws("/ws") { inbound, outbound, context in
-            // Over the connect limit the socket is refused after the upgrade, with the §10.2
-            // WebSocket error: a refused upgrade could only answer a bare 400.
-            let decision = await rateLimiter.check(.webSocketConnectPerIP, subject: context.requestContext.clientIP)
             // The query may hold a token: it is read here and never logged (D-35).
             let token = context.request.uri.queryParameters["token"].map(String.init)
-            await serve(inbound: inbound, outbound: outbound, queryToken: token, admitted: decision == .allowed)
+            await serve(inbound: inbound, outbound: outbound, clientIP: context.requestContext.clientIP, queryToken: token)
         }
     }
 
-    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, queryToken: String?, admitted: Bool) async {
+    /// One socket, from the upgrade to its close. The connect limit is checked by the session
+    /// once the socket is open (see `WebSocketSession.open`).
+    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, clientIP: String, queryToken: String?) async {
         let metrics = GatewayMetrics.shared
         metrics.webSocketConnectionsTotal.increment()
         metrics.webSocketConnectionsActive.increment()
@@ -46,7 +44,7 @@ public struct WebSocketController: Sendable {
         defer { metrics.webSocketConnectionsActive.decrement() }
         let session = WebSocketSession(core: core, limits: limits, logger: core.logger)
         let connection = WebSocketConnection(session: session, limits: limits, logger: core.logger)
-        await connection.run(inbound: inbound, outbound: outbound, queryToken: queryToken, admitted: admitted)
+        await connection.run(inbound: inbound, outbound: outbound, clientIP: clientIP, queryToken: queryToken)
     }
 }
 

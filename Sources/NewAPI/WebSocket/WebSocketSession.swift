@@ -59,18 +59,18 @@ actor WebSocketSession {
         return true
     }
 
-    /// Over the per-IP connect limit (jwt-api.md §10.2).
-    func refuseConnection() {
-        close(with: ServerFrame.ErrorText.tooManyRequests, code: .policyViolation)
+    /// The socket was just upgraded: over the per-IP connect limit (jwt-api.md §10.2) it is
+    /// refused, with the WebSocket error (a refused upgrade could only answer a bare 400);
+    /// otherwise a `?token=` given at upgrade is the same as an `auth` message sent first (§5.2).
+    func open(clientIP: String, queryToken: String?) async {
+        guard await rateLimiter.check(.webSocketConnectPerIP, subject: clientIP) == .allowed else {
+            return close(with: ServerFrame.ErrorText.tooManyRequests, code: .policyViolation)
+        }
+        if let queryToken { await authenticate(token: queryToken) }
     }
 
     func rejectOversizedMessage() {
         close(with: ServerFrame.ErrorText.messageTooLarge, code: .messageTooLarge)
-    }
-
-    /// A `?token=` given at upgrade: the same as an `auth` message sent first (§5.2).
-    func authenticateFromQuery(token: String) async {
-        await authenticate(token: token)
     }
 
     /// One complete text message, in the processing order of §5.3.
