@@ -180,9 +180,10 @@ public struct MigrationRun: Sendable {
             var sizes: [ObjectReference: Int64] = [:]
             for user in batch {
                 guard let avatar = user.avatar else { continue }
-                switch outcomes[avatar] {
-                case .present(let size)?: if let size { sizes[avatar] = size }
-                default: problems.record("users", user.id, "avatar object \(avatar.bucket)/\(avatar.key) is missing", "registered anyway; verify lists it")
+                let outcome = outcomes[avatar] ?? .missing
+                if case .present(let size?) = outcome { sizes[avatar] = size }
+                if let problem = outcome.problem("avatar object", avatar) {
+                    problems.record("users", user.id, problem, "registered anyway; verify lists it")
                 }
             }
             try await target.writeUsers(batch, avatarSizes: sizes)
@@ -193,8 +194,10 @@ public struct MigrationRun: Sendable {
         let uploader = plan.users.all.first?.id ?? 0
         try await writeBatches(plan.stickers.pending, table: .stickers, report: &report) { batch in
             let outcomes = try await objects.ensureAll(batch.map(\.image), dryRun: false)
-            for sticker in batch where outcomes[sticker.image] == .missing {
-                problems.record("stickers", sticker.id, "image \(sticker.image.bucket)/\(sticker.image.key) is missing", "registered anyway; verify lists it")
+            for sticker in batch {
+                if let problem = (outcomes[sticker.image] ?? .missing).problem("image", sticker.image) {
+                    problems.record("stickers", sticker.id, problem, "registered anyway; verify lists it")
+                }
             }
             try await target.writeStickers(batch, uploaderID: uploader)
         }
@@ -352,10 +355,10 @@ public struct MigrationRun: Sendable {
         for message in voices {
             guard let voice = message.voice else { continue }
             var size: Int64?
-            if case .present(let known)? = outcomes[voice] {
-                size = known
-            } else {
-                problems.record("messages", message.id, "voice file \(voice.key) is missing on disk and in the store", "registered anyway; verify lists it")
+            switch outcomes[voice] ?? .missing {
+            case .present(let known): size = known
+            case .missing: problems.record("messages", message.id, "voice file \(voice.key) is missing on disk and in the store", "registered anyway; verify lists it")
+            case .notCopied(let reason): problems.record("messages", message.id, "voice file \(voice.key) was not copied from the source store: \(reason)", "registered anyway; verify lists it")
             }
             registrations.append(.init(object: voice, uploaderID: message.senderID, sizeBytes: size, createdAt: message.createdAt))
         }
