@@ -68,13 +68,16 @@ struct MigratorResumeTests {
                 let after = try await Self.scalar(client, "SELECT count(*) FROM messages", as: Int64.self) ?? 0
                 #expect(after >= Int64(killAt) && after < expectedMessages)
                 #expect(try await Self.scalar(client, "SELECT last_source_id FROM migrator_checkpoints WHERE source_table = 'messages'", as: Int64.self) == after)
-                // The bulk copy's suspended foreign keys are recorded as such.
+                // The bulk copy's suspended foreign keys and secondary indexes are recorded as such.
                 #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_constraints", as: Int.self) == 4)
                 #expect(try await Self.foreignKeysOfMessages(client) == 0)
+                #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_indexes", as: Int.self) == 5)
+                #expect(try await Self.indexesOfMessages(client) == ["messages_pkey"])
             }
             let unfinished = try await migrator.run("verify", legacy: fixture)
             #expect(unfinished.status == 4)
             #expect((unfinished.report["suspended_constraints"] as? [String])?.count == 4)
+            #expect((unfinished.report["suspended_indexes"] as? [String])?.count == 5)
 
             // 3. Run again: completes the rest.
             let resumed = try await migrator.run("run", legacy: fixture)
@@ -84,6 +87,13 @@ struct MigratorResumeTests {
             #expect(try await Self.scalar(client, "SELECT count(*) FROM users", as: Int.self) == 300)
             #expect(try await Self.foreignKeysOfMessages(client) == 4)
             #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_constraints", as: Int.self) == 0)
+            #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_indexes", as: Int.self) == 0)
+            #expect(try await Self.indexesOfMessages(client) == Self.schemaIndexesOfMessages)
+            // Every partition, including those created while the indexes were dropped, has all six.
+            #expect(try await Self.scalar(client, """
+                SELECT count(*) FROM pg_inherits p LEFT JOIN pg_index i ON i.indrelid = p.inhrelid
+                WHERE p.inhparent = 'messages'::regclass GROUP BY p.inhrelid HAVING count(i.*) <> 6 LIMIT 1
+                """, as: Int.self) == nil)
             #expect(try await Self.scalar(client, "SELECT count(*) FROM chat_members", as: Int64.self)
                 == 2 * (try Self.sourceCount(fixture, table: "conversations") ?? 0))
             let verified = try await migrator.run("verify", legacy: fixture)
@@ -93,6 +103,19 @@ struct MigratorResumeTests {
 
     static func foreignKeysOfMessages(_ client: PostgresClient) async throws -> Int? {
         try await scalar(client, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'messages'::regclass AND contype = 'f'", as: Int.self)
+    }
+
+    static let schemaIndexesOfMessages = [
+        "messages_chat_id_created_at_idx", "messages_chat_id_id_idx", "messages_file_id_idx", "messages_pkey",
+        "messages_sender_id_idx", "messages_sticker_id_idx",
+    ]
+
+    /// Names of the indexes of the partitioned `messages` table itself.
+    static func indexesOfMessages(_ client: PostgresClient) async throws -> [String] {
+        let names = try await scalar(
+            client, "SELECT string_agg(indexrelid::regclass::text, ',' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = 'messages'::regclass",
+            as: String.self)
+        return names?.split(separator: ",").map(String.init) ?? []
     }
 
     static func sourceCount(_ fixture: LegacyFixture, table: String = "messages") throws -> Int64? {

@@ -31,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("suspend-foreign-keys-above"),
-        help: "Drop the foreign keys of messages while copying at least this many messages; re-created, validated, at the end.")
+        help: "Drop the foreign keys and secondary indexes of messages while copying at least this many messages; re-created (keys validated) at the end.")
     var suspendForeignKeysAbove: Int64 = 100_000
 
     @Flag(name: .customLong("quiet"), help: "No progress output.")

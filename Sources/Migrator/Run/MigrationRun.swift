@@ -205,12 +205,14 @@ public struct MigrationRun: Sendable {
             try await target.writeChats(batch)
         }
         var messages = report.tables[MigratedTable.messages.rawValue] ?? .init()
-        // A killed bulk copy left the foreign keys suspended: keep them so for another bulk copy,
-        // restore them first otherwise.
+        // A killed bulk copy left the foreign keys and secondary indexes suspended: keep them so
+        // for another bulk copy, restore them first otherwise.
         let bulk = plan.pendingMessages >= options.suspendForeignKeysAbove
         if bulk {
             try await target.suspendMessageForeignKeys()
+            try await target.suspendMessageIndexes()
         } else {
+            try await target.restoreSuspendedIndexes()
             try await target.restoreSuspendedConstraints()
         }
         do {
@@ -218,12 +220,17 @@ public struct MigrationRun: Sendable {
         } catch {
             report.tables[MigratedTable.messages.rawValue] = messages
             // Only a clean error gets here; a kill leaves them for the next run to restore.
-            if bulk { _ = try? await target.restoreSuspendedConstraints() }
+            if bulk {
+                _ = try? await target.restoreSuspendedIndexes()
+                _ = try? await target.restoreSuspendedConstraints()
+            }
             throw error
         }
         report.tables[MigratedTable.messages.rawValue] = messages
         if bulk {
-            progress.begin(table: "foreign keys", total: 1)
+            progress.begin(table: "indexes, foreign keys", total: 2)
+            try await target.restoreSuspendedIndexes()
+            progress.advance(by: 1)
             try await target.restoreSuspendedConstraints()
             progress.advance(by: 1)
             progress.finish()
