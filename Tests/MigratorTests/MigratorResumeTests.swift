@@ -69,14 +69,16 @@ struct MigratorResumeTests {
                 #expect(after >= Int64(killAt) && after < expectedMessages)
                 #expect(try await Self.scalar(client, "SELECT last_source_id FROM migrator_checkpoints WHERE source_table = 'messages'", as: Int64.self) == after)
                 // The bulk copy's suspended foreign keys and secondary indexes are recorded as such.
-                #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_constraints", as: Int.self) == 4)
+                // Four of messages, one of chats (owner), two of chat_members.
+                #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_constraints", as: Int.self) == 7)
                 #expect(try await Self.foreignKeysOfMessages(client) == 0)
+                #expect(try await Self.foreignKeysOfChats(client) == 0)
                 #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_indexes", as: Int.self) == 5)
                 #expect(try await Self.indexesOfMessages(client) == ["messages_pkey"])
             }
             let unfinished = try await migrator.run("verify", legacy: fixture)
             #expect(unfinished.status == 4)
-            #expect((unfinished.report["suspended_constraints"] as? [String])?.count == 4)
+            #expect((unfinished.report["suspended_constraints"] as? [String])?.count == 7)
             #expect((unfinished.report["suspended_indexes"] as? [String])?.count == 5)
 
             // 3. Run again: completes the rest.
@@ -86,6 +88,7 @@ struct MigratorResumeTests {
             #expect(try await Self.scalar(client, "SELECT count(DISTINCT id) FROM messages", as: Int64.self) == expectedMessages)
             #expect(try await Self.scalar(client, "SELECT count(*) FROM users", as: Int.self) == 300)
             #expect(try await Self.foreignKeysOfMessages(client) == 4)
+            #expect(try await Self.foreignKeysOfChats(client) == 3)
             #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_constraints", as: Int.self) == 0)
             #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_indexes", as: Int.self) == 0)
             #expect(try await Self.indexesOfMessages(client) == Self.schemaIndexesOfMessages)
@@ -103,6 +106,12 @@ struct MigratorResumeTests {
 
     static func foreignKeysOfMessages(_ client: PostgresClient) async throws -> Int? {
         try await scalar(client, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'messages'::regclass AND contype = 'f'", as: Int.self)
+    }
+
+    static func foreignKeysOfChats(_ client: PostgresClient) async throws -> Int? {
+        try await scalar(
+            client, "SELECT count(*) FROM pg_constraint WHERE conrelid IN ('chats'::regclass, 'chat_members'::regclass) AND contype = 'f'",
+            as: Int.self)
     }
 
     static let schemaIndexesOfMessages = [

@@ -201,21 +201,22 @@ public struct MigrationRun: Sendable {
             }
             try await target.writeStickers(batch, uploaderID: uploader)
         }
-        try await writeBatches(plan.chats.pending, table: .conversations, report: &report) { batch in
-            try await target.writeChats(batch)
-        }
-        var messages = report.tables[MigratedTable.messages.rawValue] ?? .init()
-        // A killed bulk copy left the foreign keys and secondary indexes suspended: keep them so
-        // for another bulk copy, restore them first otherwise.
+        // A bulk copy (a first run) drops the foreign keys of chats, chat_members and messages and
+        // the secondary indexes of messages, and restores them at the end. A killed bulk copy left
+        // them suspended: keep them so for another bulk copy, restore them first otherwise.
         let bulk = plan.pendingMessages >= options.suspendForeignKeysAbove
         if bulk {
-            try await target.suspendMessageForeignKeys()
+            try await target.suspendForeignKeys()
             try await target.suspendMessageIndexes()
         } else {
             try await target.restoreSuspendedIndexes()
             try await target.restoreSuspendedConstraints()
         }
+        var messages = report.tables[MigratedTable.messages.rawValue] ?? .init()
         do {
+            try await writeBatches(plan.chats.pending, table: .conversations, report: &report) { batch in
+                try await target.writeChats(batch)
+            }
             messages.skipped = try await streamMessages(plan, problems: &problems, write: true, counts: &messages)
         } catch {
             report.tables[MigratedTable.messages.rawValue] = messages
