@@ -214,9 +214,7 @@ public struct MigrationRun: Sendable {
         }
         var messages = report.tables[MigratedTable.messages.rawValue] ?? .init()
         do {
-            try await writeBatches(plan.chats.pending, table: .conversations, report: &report) { batch in
-                try await target.writeChats(batch)
-            }
+            try await writeChats(plan.chats.pending, report: &report)
             messages.skipped = try await streamMessages(plan, problems: &problems, write: true, counts: &messages)
         } catch {
             report.tables[MigratedTable.messages.rawValue] = messages
@@ -262,6 +260,29 @@ public struct MigrationRun: Sendable {
             report.tables[table.rawValue, default: .init()].written += Int64(batch.count)
             progress.advance(by: Int64(batch.count))
             start += batch.count
+        }
+        progress.finish()
+    }
+
+    /// Conversations in batches, two transactions at a time on two connections. Each commits its
+    /// chats, members and digests together, and what a run writes is decided by the digests, so
+    /// the order of the two commits does not matter to a resume.
+    func writeChats(_ chats: [MigratedChat], report: inout RunReport) async throws {
+        progress.begin(table: MigratedTable.conversations.rawValue, total: Int64(chats.count))
+        let size = options.rowBatchSize
+        var start = 0
+        while start < chats.count {
+            let pair = [start, start + size].filter { $0 < chats.count }.map { Array(chats[$0..<min($0 + size, chats.count)]) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for batch in pair {
+                    group.addTask { try await target.writeChats(batch) }
+                }
+                try await group.waitForAll()
+            }
+            let written = pair.reduce(0) { $0 + $1.count }
+            report.tables[MigratedTable.conversations.rawValue, default: .init()].written += Int64(written)
+            progress.advance(by: Int64(written))
+            start += written
         }
         progress.finish()
     }
