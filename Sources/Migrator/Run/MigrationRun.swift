@@ -214,7 +214,7 @@ public struct MigrationRun: Sendable {
         }
         var messages = report.tables[MigratedTable.messages.rawValue] ?? .init()
         do {
-            try await writeChats(plan.chats.pending, report: &report)
+            try await writeConversations(plan.chats.pending, report: &report)
             messages.skipped = try await streamMessages(plan, problems: &problems, write: true, counts: &messages)
         } catch {
             report.tables[MigratedTable.messages.rawValue] = messages
@@ -267,7 +267,7 @@ public struct MigrationRun: Sendable {
     /// Conversations in batches, two transactions at a time on two connections. Each commits its
     /// chats, members and digests together, and what a run writes is decided by the digests, so
     /// the order of the two commits does not matter to a resume.
-    func writeChats(_ chats: [MigratedChat], report: inout RunReport) async throws {
+    func writeConversations(_ chats: [MigratedChat], report: inout RunReport) async throws {
         progress.begin(table: MigratedTable.conversations.rawValue, total: Int64(chats.count))
         let size = options.rowBatchSize
         var start = 0
