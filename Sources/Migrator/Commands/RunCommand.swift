@@ -13,6 +13,16 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("uploads-dir"), help: "api_legacy's uploads folder (with voice/ and avatars/).")
     var uploadsDir: String?
 
+    @Option(
+        name: .customLong("source-objects-dir"),
+        help: "api_legacy's avatars and sticker images as a directory laid out <bucket>/<key>; objects the target store lacks are copied from it.")
+    var sourceObjectsDir: String?
+
+    @Option(
+        name: .customLong("source-objects-url"),
+        help: "api_legacy's S3 endpoint (http(s)://host:port) when it is not the target's; keys in SOURCE_S3_ACCESS_KEY, SOURCE_S3_SECRET_KEY (SOURCE_S3_REGION). Objects the target store lacks are copied from it.")
+    var sourceObjectsURL: String?
+
     @Flag(name: .customLong("dry-run"), help: "Report what would be copied; write nothing.")
     var dryRun = false
 
@@ -21,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("suspend-foreign-keys-above"),
-        help: "Drop the foreign keys of messages while copying at least this many messages; re-created, validated, at the end.")
+        help: "Drop the foreign keys and secondary indexes of messages while copying at least this many messages; re-created (keys validated) at the end.")
     var suspendForeignKeysAbove: Int64 = 100_000
 
     @Flag(name: .customLong("quiet"), help: "No progress output.")
@@ -29,12 +39,21 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...1_000_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1000000") }
+        guard sourceObjectsDir == nil || sourceObjectsURL == nil else {
+            throw ValidationError("give --source-objects-dir or --source-objects-url, not both")
+        }
     }
 
     func run() async throws {
         let logger = CommandLogging.bootstrap()
         let reportPath = connection.reportPath ?? "migrator-report.json"
         let (environment, source) = try connection.open()
+        let sourceObjects: (any BlobStore)?
+        do {
+            sourceObjects = try environment.sourceObjectStore(directory: sourceObjectsDir, url: sourceObjectsURL)
+        } catch {
+            throw exitWith(.usage, message: "\(error)")
+        }
         var options = MigrationRun.Options()
         options.dryRun = dryRun
         options.messageBatchSize = batchSize
@@ -46,7 +65,7 @@ struct RunCommand: AsyncParsableCommand {
             source: source, target: store,
             objects: LegacyObjects(
                 blobs: environment.blobs, buckets: environment.buckets,
-                uploadsDirectory: uploadsDir.map { URL(fileURLWithPath: $0) }),
+                uploadsDirectory: uploadsDir.map { URL(fileURLWithPath: $0) }, sourceStore: sourceObjects),
             options: options, progress: ProgressDisplay(enabled: !quiet), logger: logger)
         let report: RunReport
         do {

@@ -180,9 +180,10 @@ public struct MigrationRun: Sendable {
             var sizes: [ObjectReference: Int64] = [:]
             for user in batch {
                 guard let avatar = user.avatar else { continue }
-                switch outcomes[avatar] {
-                case .present(let size)?: if let size { sizes[avatar] = size }
-                default: problems.record("users", user.id, "avatar object \(avatar.bucket)/\(avatar.key) is missing", "registered anyway; verify lists it")
+                let outcome = outcomes[avatar] ?? .missing
+                if case .present(let size?) = outcome { sizes[avatar] = size }
+                if let problem = outcome.problem("avatar object", avatar) {
+                    problems.record("users", user.id, problem, "registered anyway; verify lists it")
                 }
             }
             try await target.writeUsers(batch, avatarSizes: sizes)
@@ -193,34 +194,42 @@ public struct MigrationRun: Sendable {
         let uploader = plan.users.all.first?.id ?? 0
         try await writeBatches(plan.stickers.pending, table: .stickers, report: &report) { batch in
             let outcomes = try await objects.ensureAll(batch.map(\.image), dryRun: false)
-            for sticker in batch where outcomes[sticker.image] == .missing {
-                problems.record("stickers", sticker.id, "image \(sticker.image.bucket)/\(sticker.image.key) is missing", "registered anyway; verify lists it")
+            for sticker in batch {
+                if let problem = (outcomes[sticker.image] ?? .missing).problem("image", sticker.image) {
+                    problems.record("stickers", sticker.id, problem, "registered anyway; verify lists it")
+                }
             }
             try await target.writeStickers(batch, uploaderID: uploader)
         }
-        try await writeBatches(plan.chats.pending, table: .conversations, report: &report) { batch in
-            try await target.writeChats(batch)
-        }
-        var messages = report.tables[MigratedTable.messages.rawValue] ?? .init()
-        // A killed bulk copy left the foreign keys suspended: keep them so for another bulk copy,
-        // restore them first otherwise.
+        // A bulk copy (a first run) drops the foreign keys of chats, chat_members and messages and
+        // the secondary indexes of messages, and restores them at the end. A killed bulk copy left
+        // them suspended: keep them so for another bulk copy, restore them first otherwise.
         let bulk = plan.pendingMessages >= options.suspendForeignKeysAbove
         if bulk {
-            try await target.suspendMessageForeignKeys()
+            try await target.suspendForeignKeys()
+            try await target.suspendMessageIndexes()
         } else {
+            try await target.restoreSuspendedIndexes()
             try await target.restoreSuspendedConstraints()
         }
+        var messages = report.tables[MigratedTable.messages.rawValue] ?? .init()
         do {
+            try await writeConversations(plan.chats.pending, report: &report)
             messages.skipped = try await streamMessages(plan, problems: &problems, write: true, counts: &messages)
         } catch {
             report.tables[MigratedTable.messages.rawValue] = messages
             // Only a clean error gets here; a kill leaves them for the next run to restore.
-            if bulk { _ = try? await target.restoreSuspendedConstraints() }
+            if bulk {
+                _ = try? await target.restoreSuspendedIndexes()
+                _ = try? await target.restoreSuspendedConstraints()
+            }
             throw error
         }
         report.tables[MigratedTable.messages.rawValue] = messages
         if bulk {
-            progress.begin(table: "foreign keys", total: 1)
+            progress.begin(table: "indexes, foreign keys", total: 2)
+            try await target.restoreSuspendedIndexes()
+            progress.advance(by: 1)
             try await target.restoreSuspendedConstraints()
             progress.advance(by: 1)
             progress.finish()
@@ -251,6 +260,29 @@ public struct MigrationRun: Sendable {
             report.tables[table.rawValue, default: .init()].written += Int64(batch.count)
             progress.advance(by: Int64(batch.count))
             start += batch.count
+        }
+        progress.finish()
+    }
+
+    /// Conversations in batches, two transactions at a time on two connections. Each commits its
+    /// chats, members and digests together, and what a run writes is decided by the digests, so
+    /// the order of the two commits does not matter to a resume.
+    func writeConversations(_ chats: [MigratedChat], report: inout RunReport) async throws {
+        progress.begin(table: MigratedTable.conversations.rawValue, total: Int64(chats.count))
+        let size = options.rowBatchSize
+        var start = 0
+        while start < chats.count {
+            let pair = [start, start + size].filter { $0 < chats.count }.map { Array(chats[$0..<min($0 + size, chats.count)]) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for batch in pair {
+                    group.addTask { try await target.writeChats(batch) }
+                }
+                try await group.waitForAll()
+            }
+            let written = pair.reduce(0) { $0 + $1.count }
+            report.tables[MigratedTable.conversations.rawValue, default: .init()].written += Int64(written)
+            progress.advance(by: Int64(written))
+            start += written
         }
         progress.finish()
     }
@@ -352,10 +384,10 @@ public struct MigrationRun: Sendable {
         for message in voices {
             guard let voice = message.voice else { continue }
             var size: Int64?
-            if case .present(let known)? = outcomes[voice] {
-                size = known
-            } else {
-                problems.record("messages", message.id, "voice file \(voice.key) is missing on disk and in the store", "registered anyway; verify lists it")
+            switch outcomes[voice] ?? .missing {
+            case .present(let known): size = known
+            case .missing: problems.record("messages", message.id, "voice file \(voice.key) is missing on disk and in the store", "registered anyway; verify lists it")
+            case .notCopied(let reason): problems.record("messages", message.id, "voice file \(voice.key) was not copied from the source store: \(reason)", "registered anyway; verify lists it")
             }
             registrations.append(.init(object: voice, uploaderID: message.senderID, sizeBytes: size, createdAt: message.createdAt))
         }

@@ -1,23 +1,31 @@
 import PostgresNIO
 
-/// Suspending and restoring the foreign keys of `messages` around a bulk copy. PostgreSQL checks a
-/// foreign key row by row (a lookup and a key-share lock per reference); re-creating the
-/// constraint checks all rows in one join instead, which is what makes a large copy fast. The
-/// definitions are read from the catalog, so they stay whatever the schema migrations made them.
+/// Suspending and restoring the foreign keys of the tables a bulk copy fills (`chats`,
+/// `chat_members`, `messages`). PostgreSQL checks a foreign key row by row (a lookup and a
+/// key-share lock per reference); re-creating the constraint checks all rows in one join instead,
+/// which is what makes a large copy fast. The definitions are read from the catalog, so they stay
+/// whatever the schema migrations made them.
 extension TargetStore {
-    /// Drops the foreign keys of `messages`, recording their definitions, in one transaction.
-    public func suspendMessageForeignKeys() async throws {
+    /// The tables whose own foreign keys a bulk copy suspends, in write order.
+    public static let bulkCopyTables = ["chats", "chat_members", "messages"]
+
+    /// Drops the foreign keys of `tables`, recording their definitions, in one transaction.
+    /// Constraints already recorded by a killed run stay recorded.
+    public func suspendForeignKeys(of tables: [String] = Self.bulkCopyTables) async throws {
         try await client.transaction(logger: logger) { connection in
-            try await connection.query(
-                """
-                INSERT INTO migrator_suspended_constraints (table_name, constraint_name, definition)
-                SELECT 'messages', conname, pg_get_constraintdef(oid) FROM pg_constraint
-                WHERE conrelid = 'messages'::regclass AND contype = 'f' AND conparentid = 0
-                ON CONFLICT DO NOTHING
-                """, logger: logger)
-            for name in try await suspended(on: connection) {
+            for table in tables {
                 try await connection.query(
-                    PostgresQuery(unsafeSQL: "ALTER TABLE messages DROP CONSTRAINT IF EXISTS \(Self.identifier(name))"),
+                    """
+                    INSERT INTO migrator_suspended_constraints (table_name, constraint_name, definition)
+                    SELECT \(table), conname, pg_get_constraintdef(oid) FROM pg_constraint
+                    WHERE conrelid = \(table)::regclass AND contype = 'f' AND conparentid = 0
+                    ON CONFLICT DO NOTHING
+                    """, logger: logger)
+            }
+            for (table, name) in try await suspended(on: connection) {
+                try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: "ALTER TABLE \(Self.identifier(table)) DROP CONSTRAINT IF EXISTS \(Self.identifier(name))"),
                     logger: logger)
             }
         }
@@ -46,15 +54,15 @@ extension TargetStore {
 
     /// Names of the constraints currently suspended.
     public func suspendedConstraints() async throws -> [String] {
-        try await client.withConnection { try await suspended(on: $0) }
+        try await client.withConnection { try await suspended(on: $0).map(\.name) }
     }
 
-    func suspended(on connection: PostgresConnection) async throws -> [String] {
+    func suspended(on connection: PostgresConnection) async throws -> [(table: String, name: String)] {
         let rows = try await connection.query(
-            "SELECT constraint_name FROM migrator_suspended_constraints ORDER BY 1", logger: logger)
-        var names: [String] = []
-        for try await name in rows.decode(String.self) { names.append(name) }
-        return names
+            "SELECT table_name, constraint_name FROM migrator_suspended_constraints ORDER BY 1, 2", logger: logger)
+        var constraints: [(table: String, name: String)] = []
+        for try await (table, name) in rows.decode((String, String).self) { constraints.append((table, name)) }
+        return constraints
     }
 
     static func identifier(_ name: String) -> String {

@@ -23,6 +23,7 @@ public struct TargetStore: Sendable {
             """
             SELECT to_regclass('public.migrator_checkpoints') IS NOT NULL AND to_regclass('public.messages') IS NOT NULL
                AND to_regclass('public.migrator_suspended_constraints') IS NOT NULL
+               AND to_regclass('public.migrator_suspended_indexes') IS NOT NULL
             """,
             logger: logger)
         for try await present in rows.decode(Bool.self) where present { return }

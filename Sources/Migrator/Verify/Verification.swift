@@ -36,6 +36,8 @@ public struct Verification: Sendable {
         public var objectsMissing: [ObjectReference] = []
         /// Foreign keys a killed bulk copy left dropped (`migrator run` re-creates them).
         public var suspendedConstraints: [String] = []
+        /// Secondary indexes of `messages` a killed bulk copy left dropped (`migrator run` builds them).
+        public var suspendedIndexes: [String] = []
         public var differencesTotal: Int64 = 0
         /// The first differences (at most 1,000).
         public var differences: [MigrationProblem] = []
@@ -44,6 +46,7 @@ public struct Verification: Sendable {
             case command, source, outcome, tables, differences
             case exitCode = "exit_code", objectsChecked = "objects_checked", objectsMissing = "objects_missing"
             case differencesTotal = "differences_total", suspendedConstraints = "suspended_constraints"
+            case suspendedIndexes = "suspended_indexes"
         }
 
         public func json() -> String {
@@ -62,6 +65,9 @@ public struct Verification: Sendable {
             for object in objectsMissing.prefix(10) { lines.append("    missing \(object.bucket)/\(object.key)") }
             if !suspendedConstraints.isEmpty {
                 lines.append("  foreign keys still suspended by an unfinished run (run `migrator run`): \(suspendedConstraints.joined(separator: ", "))")
+            }
+            if !suspendedIndexes.isEmpty {
+                lines.append("  indexes still suspended by an unfinished run (run `migrator run`): \(suspendedIndexes.joined(separator: ", "))")
             }
             for difference in differences.prefix(20) {
                 lines.append("    \(difference.table) \(difference.id): \(difference.problem)")
@@ -115,18 +121,17 @@ public struct Verification: Sendable {
         report.objectsChecked = objects.count
         report.objectsMissing = try await missing(objects)
 
-        report.suspendedConstraints = try await suspendedConstraints()
+        let target = TargetStore(client: reader.client, buckets: mapping.buckets, logger: reader.logger)
+        report.suspendedConstraints = try await target.suspendedConstraints()
+        report.suspendedIndexes = try await target.suspendedIndexNames()
         report.differencesTotal = report.tables.reduce(0) { $0 + $1.differences }
         report.differences = differences
-        if !report.tables.allSatisfy(\.matches) || !report.objectsMissing.isEmpty || !report.suspendedConstraints.isEmpty {
+        if !report.tables.allSatisfy(\.matches) || !report.objectsMissing.isEmpty || !report.suspendedConstraints.isEmpty
+            || !report.suspendedIndexes.isEmpty {
             report.outcome = "different"
             report.exitCode = .differences
         }
         return report
-    }
-
-    func suspendedConstraints() async throws -> [String] {
-        try await TargetStore(client: reader.client, buckets: mapping.buckets, logger: reader.logger).suspendedConstraints()
     }
 
     func missing(_ objects: [ObjectReference]) async throws -> [ObjectReference] {
