@@ -8,8 +8,8 @@
 #   USERS=1000 CONVERSATIONS=5000 MESSAGES=100000 scripts/bench/migrator.sh    # quick run
 #
 # Environment (defaults in brackets):
-#   MIGRATOR_BIN  binary to measure [.build/release/migrator if present, else .build/debug/migrator]
-#   GATEWAY_BIN   used for `gateway migrate` [.build/release/gateway if present, else .build/debug/gateway]
+#   MIGRATOR_BIN  binary to measure [bench_binary in common.sh: .build-release, .build/release, .build/debug]
+#   GATEWAY_BIN   used for `gateway migrate` [bench_binary in common.sh]
 #   USERS [10000]  CONVERSATIONS [50000]  MESSAGES [1000000]
 #   BATCH         messages per transaction [20000]
 #   SKIP_PGLOADER=1  leave pgloader out (Debian package `pgloader`)
@@ -22,9 +22,10 @@ trap 'echo "bench: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$ROOT"
 
-pick() { if [[ -x .build/release/$1 ]]; then echo ".build/release/$1"; else echo ".build/debug/$1"; fi; }
-MIGRATOR_BIN="${MIGRATOR_BIN:-$(pick migrator)}"
-GATEWAY_BIN="${GATEWAY_BIN:-$(pick gateway)}"
+# shellcheck source=scripts/bench/common.sh
+. scripts/bench/common.sh
+MIGRATOR_BIN="${MIGRATOR_BIN:-$(bench_binary migrator)}"
+GATEWAY_BIN="${GATEWAY_BIN:-$(bench_binary gateway)}"
 USERS="${USERS:-10000}"
 CONVERSATIONS="${CONVERSATIONS:-50000}"
 MESSAGES="${MESSAGES:-1000000}"
