@@ -2,15 +2,16 @@
 # WebSocket send→deliver latency across two gateway nodes sharing Redis, with the in-process bus of
 # a single node as the same-run baseline. Prints a markdown table for the README.
 #
-#   scripts/bench/ws-latency.sh
-#   SUBSCRIBERS=2000 RATE=1000 DURATION=60 scripts/bench/ws-latency.sh     # the load
+#   scripts/bench/ws-latency.sh                                   # the load (≈ 5 minutes)
+#   SUBSCRIBERS=400 CHATS=20 RATE=100 DURATION=20 scripts/bench/ws-latency.sh   # a quick run
 #
 # Environment (defaults in brackets):
 #   GATEWAY_BIN   binary to measure [bench_binary in common.sh: .build-release, .build/release, .build/debug]
-#   SUBSCRIBERS   sockets, split evenly between the nodes [400]
-#   CHATS         group chats the sockets and messages are spread over [20]
-#   RATE          messages per second, all sent over HTTP to node A [100]
-#   DURATION      seconds of sending per configuration [20]
+#   SUBSCRIBERS   sockets, split evenly between the nodes [2000]
+#   CHATS         group chats the sockets and messages are spread over [1000: two sockets per
+#                 chat, one on each node, so every message crosses Redis to the other node]
+#   RATE          messages per second, all sent over HTTP to node A [1000]
+#   DURATION      seconds of sending per configuration [60]
 #   OUT_DIR       gateway logs and results [a new /tmp/bench-ws.*]
 #
 # What is measured: each message carries the time the benchmark client started its POST; the
@@ -31,10 +32,10 @@ cd "$ROOT"
 . scripts/bench/common.sh
 
 GATEWAY_BIN="${GATEWAY_BIN:-$(bench_binary gateway)}"
-SUBSCRIBERS="${SUBSCRIBERS:-400}"
-CHATS="${CHATS:-20}"
-RATE="${RATE:-100}"
-DURATION="${DURATION:-20}"
+SUBSCRIBERS="${SUBSCRIBERS:-2000}"
+CHATS="${CHATS:-1000}"
+RATE="${RATE:-1000}"
+DURATION="${DURATION:-60}"
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/bench-ws.XXXXXX)}"
 BENCH_DB=bench_ws
 
