@@ -157,7 +157,8 @@ bench_services
 psql_bench() { psql -X -q -v ON_ERROR_STOP=1 "$BENCH_URL" "$@"; }
 
 seeded=no
-if [[ $KEEP_DB == 1 ]] && psql -X -qtA "$BENCH_URL" -c "SELECT 1 FROM bench_seed" 2>/dev/null | grep -q 1; then
+# A kept database is reused only when it was seeded with the sizes asked for now.
+if [[ $KEEP_DB == 1 ]] && psql -X -qtA "$BENCH_URL" -c "SELECT 1 FROM bench_seed WHERE users = $USERS AND messages = $MESSAGES" 2>/dev/null | grep -q 1; then
     seeded=yes
     log "KEEP_DB=1: reusing the seeded database $BENCH_DB"
 else
