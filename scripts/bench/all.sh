@@ -39,7 +39,7 @@ quick_env() {
     case "$1" in
         api) echo "USERS=1000 MESSAGES=50000 DURATION=5s WARMUP=0" ;;
         load) echo "CLIENTS=40 SENDERS=4 ROOMS=4 DURATION=10 DRAIN=10" ;;
-        ws-latency) echo "SUBSCRIBERS=200 CHATS=20 RATE=100 DURATION=5" ;;
+        ws-latency) echo "SUBSCRIBERS=200 CHATS=20 RATE=100 DURATION=5 WARMUP=1" ;;
         *) echo "" ;;
     esac
 }

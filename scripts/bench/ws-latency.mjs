@@ -13,7 +13,7 @@
 // prints one JSON object with percentiles per node and delivered/expected.
 //
 // Env: A_URL, B_URL, ALICE_TOKEN, BOB_TOKEN, CHAT_IDS (comma-separated), SUBSCRIBERS, RATE,
-//      DURATION_S, IN_FLIGHT (concurrent POSTs), PIDS (gateway pids "A,B" for RSS), LABEL.
+//      WARMUP_S, DURATION_S, IN_FLIGHT (concurrent POSTs), PIDS (gateway pids "A,B" for RSS), LABEL.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -56,7 +56,8 @@ async function receive(node) {
       else if (frame.type === "message") {
         if (seen.has(frame.id)) { duplicates++; return; }
         seen.add(frame.id);
-        latencies.push(arrived - Number(JSON.parse(frame.content).t));
+        const sent = JSON.parse(frame.content);
+        if (!sent.warmup) latencies.push(arrived - Number(sent.t));
         received++;
       }
     };
@@ -78,28 +79,35 @@ async function receive(node) {
       last = received;
       await sleep(2000);
     }
-    console.log(JSON.stringify({ node, sockets: sockets.length, received, duplicates, latencies }));
     for (const ws of sockets) ws.close();
-    process.exit(0);
+    // Writes to a pipe are asynchronous: exit once the (large) line is out.
+    process.stdout.write(JSON.stringify({ node, sockets: sockets.length, received, duplicates, latencies }) + "\n", () => process.exit(0));
+    return;
   }
 }
 
-// ---- sender: RATE messages/s for DURATION_S, evenly spaced, at most IN_FLIGHT at once. Prints
-// its JSON result (messages accepted per chat).
+// ---- sender: RATE messages/s for WARMUP_S then DURATION_S, evenly spaced, at most IN_FLIGHT at
+// once. Warm-up messages (connection pools filling, statements being prepared, JIT) are delivered
+// and counted like the others but carry `warmup` and stay out of the latency figures. Prints its
+// JSON result (messages accepted per chat).
 async function send() {
   const rate = Number(env("RATE", "100"));
-  const total = Math.round(rate * Number(env("DURATION_S", "20")));
+  const warmup = Math.round(rate * Number(env("WARMUP_S", "5")));
+  const total = warmup + Math.round(rate * Number(env("DURATION_S", "20")));
   const inFlightLimit = Number(env("IN_FLIGHT", "32"));
   const sentPerChat = {};
   let launched = 0;
   let failed = 0;
   let inFlight = 0;
   const started = nowMs();
+  let measuredFrom = started;
   while (launched < total) {
+    if (launched === warmup) measuredFrom = nowMs();
     const wait = started + (launched * 1000) / rate - nowMs();
     if (wait > 0.5) await sleep(wait);
     while (inFlight >= inFlightLimit) await sleep(1);
     const chatID = chats[launched % chats.length];
+    const isWarmup = launched < warmup;
     launched++;
     inFlight++;
     const counted = (ok) => {
@@ -109,12 +117,12 @@ async function send() {
     fetch(`${aURL}/chats/${chatID}/messages`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${env("ALICE_TOKEN")}` },
-      body: JSON.stringify({ content: JSON.stringify({ t: nowMs() }) }),
+      body: JSON.stringify({ content: JSON.stringify(isWarmup ? { t: nowMs(), warmup: true } : { t: nowMs() }) }),
     }).then((r) => { counted(r.status === 201); return r.arrayBuffer(); }, () => counted(false));
   }
-  const sendSeconds = (nowMs() - started) / 1000;
+  const sendSeconds = (nowMs() - measuredFrom) / 1000;
   while (inFlight > 0) await sleep(10);
-  console.log(JSON.stringify({ sentPerChat, failed, sendSeconds }));
+  console.log(JSON.stringify({ sentPerChat, failed, sendSeconds, measured: total - warmup }));
 }
 
 // ---- coordinator
@@ -165,15 +173,14 @@ async function coordinate() {
     };
   };
   const messagesSent = Object.values(sent.sentPerChat).reduce((a, b) => a + b, 0);
-  console.log(JSON.stringify({
+  process.stdout.write(JSON.stringify({
     label: env("LABEL", ""),
     nodes: nodes.length, subscribers: results.reduce((a, r) => a + r.sockets, 0), chats: chats.length,
-    messages_sent: messagesSent, send_failures: sent.failed, achieved_rate: messagesSent / sent.sendSeconds,
+    messages_sent: messagesSent, send_failures: sent.failed, achieved_rate: sent.measured / sent.sendSeconds,
     delivered: results.reduce((a, r) => a + r.received, 0), expected: results.reduce((a, r) => a + r.expected, 0),
     duplicates: results.reduce((a, r) => a + r.duplicates, 0),
     per_node: results.map((r) => summary(r.latencies)),
     all: summary(results.flatMap((r) => r.latencies)),
     idle_rss_kb_per_socket: pids.map((_, i) => (rssIdle[i] - rssBefore[i]) / (subscribers / nodes.length)),
-  }));
-  process.exit(0);
+  }) + "\n", () => process.exit(0));
 }

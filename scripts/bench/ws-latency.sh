@@ -11,7 +11,8 @@
 #   CHATS         group chats the sockets and messages are spread over [1000: two sockets per
 #                 chat, one on each node, so every message crosses Redis to the other node]
 #   RATE          messages per second, all sent over HTTP to node A [1000]
-#   DURATION      seconds of sending per configuration [60]
+#   DURATION      seconds of measured sending per configuration [60]
+#   WARMUP        seconds of sending first, delivered and counted but not in the latencies [5]
 #   OUT_DIR       gateway logs and results [a new /tmp/bench-ws.*]
 #
 # What is measured: each message carries the time the benchmark client started its POST; the
@@ -36,6 +37,7 @@ SUBSCRIBERS="${SUBSCRIBERS:-2000}"
 CHATS="${CHATS:-1000}"
 RATE="${RATE:-1000}"
 DURATION="${DURATION:-60}"
+WARMUP="${WARMUP:-5}"
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/bench-ws.XXXXXX)}"
 BENCH_DB=bench_ws
 
@@ -143,7 +145,7 @@ run_client() {
     local label="$1" a="$2" b="$3" pids="$4"
     log "$label: $SUBSCRIBERS sockets, $RATE msg/s for $DURATION s"
     A_URL="$a" B_URL="$b" ALICE_TOKEN="$ALICE_TOKEN" BOB_TOKEN="$BOB_TOKEN" CHAT_IDS="$CHAT_IDS" \
-        SUBSCRIBERS="$SUBSCRIBERS" RATE="$RATE" DURATION_S="$DURATION" PIDS="$pids" LABEL="$label" \
+        SUBSCRIBERS="$SUBSCRIBERS" RATE="$RATE" WARMUP_S="$WARMUP" DURATION_S="$DURATION" PIDS="$pids" LABEL="$label" \
         node --experimental-websocket --no-warnings "$ROOT/scripts/bench/ws-latency.mjs" | tee -a "$OUT_DIR/results.jsonl"
 }
 
@@ -163,6 +165,13 @@ curl -fsS "http://127.0.0.1:$PORT_S/metrics" >"$OUT_DIR/metrics-S.txt" || true
 stop_gateways
 
 # ---------------------------------------------------------------- report
+{
+echo "### WebSocket send→deliver latency ($BUILD_KIND build)"
+echo
+echo "- load: $SUBSCRIBERS sockets over $CHATS group chats, $RATE messages/s over HTTP to node A for $DURATION s after a $WARMUP s warm-up (delivered and counted, not in the latencies); sender and the receivers of each node in separate processes"
+echo "- latency: arrival on a socket minus the start of the POST that created the message (HTTP, insert, publish, bus, socket write); target p99 ≤ 10 ms, 100 % delivered"
+echo "- command: \`GATEWAY_BIN=$GATEWAY_BIN SUBSCRIBERS=$SUBSCRIBERS CHATS=$CHATS RATE=$RATE DURATION=$DURATION WARMUP=$WARMUP scripts/bench/ws-latency.sh\`"
+echo
 node - "$OUT_DIR/results.jsonl" "$OUT_DIR/lag-node-b.txt" <<'JS'
 const fs = require("fs");
 const [results, lagFile] = process.argv.slice(2);
@@ -192,5 +201,6 @@ if (count) {
     `p50 ${bound(50)}, p90 ${bound(90)}, p99 ${bound(99)}, max ${bound(100)}`);
 }
 JS
+} | tee "$OUT_DIR/summary.md"
 log "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load now: $(cut -d' ' -f1-3 /proc/loadavg)"
 log "results: $OUT_DIR/results.jsonl"
