@@ -5,6 +5,10 @@
 #   free_port             prints a loopback port nothing listens on
 #   bench_binary NAME     the newest kind of build of NAME there is: .build-release/release (what
 #                         the README's figures use), then .build/release, then .build/debug
+#   recreate_bench_database  drops and creates $BENCH_DB (after bench_services)
+#   bench_gateway_env [NAME=VALUE...]  sets the array gateway_env: $BENCH_URL, production mode with
+#                         generated secrets, rate limits off, warning logs, loopback, this checkout's
+#                         migrations, then the given settings (a later one wins)
 
 # Same cluster and credentials as the dev database, another database name (query string kept).
 url_with_database() {
@@ -41,4 +45,28 @@ bench_binary() {
         if [[ -x $candidate ]]; then echo "$candidate"; return 0; fi
     done
     echo ".build/debug/$1"
+}
+
+recreate_bench_database() {
+    psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_URL" >/dev/null <<SQL
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE);
+CREATE DATABASE $BENCH_DB;
+SQL
+}
+
+bench_gateway_env() {
+    gateway_env=(
+        DATABASE_URL="$BENCH_URL"
+        ENVIRONMENT=production
+        SECRET_KEY="$(openssl rand -hex 48)"
+        JWT_SECRET="$(openssl rand -hex 48)"
+        REFRESH_TOKEN_HASH_KEY="$(openssl rand -hex 48)"
+        JWT_ACCESS_TTL=86400
+        RATE_LIMIT_ENABLED=false
+        LOG_LEVEL=warning
+        MIGRATIONS_DIR="$ROOT/migrations"
+        HOST=127.0.0.1
+        "$@"
+    )
 }

@@ -93,27 +93,14 @@ trap 'exit 130' INT TERM
 bench_services
 
 log "creating database $BENCH_DB"
-psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_URL" >/dev/null <<SQL
-SET client_min_messages = warning;
-DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE);
-CREATE DATABASE $BENCH_DB;
-SQL
+recreate_bench_database
 
 JWT_SECRET="$(openssl rand -hex 48)"
-gateway_env=(
-    DATABASE_URL="$BENCH_URL"
-    REDIS_URL="$REDIS_URL"
-    S3_ENDPOINT="$S3_ENDPOINT" S3_ACCESS_KEY="$S3_ACCESS_KEY" S3_SECRET_KEY="$S3_SECRET_KEY" S3_REGION="$S3_REGION"
-    ENVIRONMENT=production
-    SECRET_KEY="$(openssl rand -hex 48)"
-    JWT_SECRET="$JWT_SECRET"
-    REFRESH_TOKEN_HASH_KEY="$(openssl rand -hex 48)"
-    RATE_LIMIT_ENABLED=false
+bench_gateway_env \
+    REDIS_URL="$REDIS_URL" \
+    S3_ENDPOINT="$S3_ENDPOINT" S3_ACCESS_KEY="$S3_ACCESS_KEY" S3_SECRET_KEY="$S3_SECRET_KEY" S3_REGION="$S3_REGION" \
+    JWT_SECRET="$JWT_SECRET" \
     DB_POOL_SIZE="$DB_POOL_SIZE"
-    LOG_LEVEL=warning
-    MIGRATIONS_DIR="$ROOT/migrations"
-    HOST=127.0.0.1
-)
 env "${gateway_env[@]}" "$GATEWAY" migrate >"$OUT_DIR/migrate.log" 2>&1 \
     || { cat "$OUT_DIR/migrate.log" >&2; die "gateway migrate failed"; }
 

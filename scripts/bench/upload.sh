@@ -62,21 +62,10 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------- services and database
 
 bench_services
-psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $BENCH_DB" >/dev/null
+recreate_bench_database
 
-gateway_env=(
-    DATABASE_URL="$BENCH_URL"
-    ENVIRONMENT=production
-    SECRET_KEY="$(openssl rand -hex 48)"
-    JWT_SECRET="$(openssl rand -hex 48)"
-    REFRESH_TOKEN_HASH_KEY="$(openssl rand -hex 48)"
-    RATE_LIMIT_ENABLED=false
-    LOG_LEVEL=warning
-    MIGRATIONS_DIR="$ROOT/migrations"
-    HOST=127.0.0.1
-    # The limit counts the multipart framing too.
-    MAX_FILE_SIZE_MB=$((SIZE_MB + 1))
-)
+# The limit counts the multipart framing too.
+bench_gateway_env MAX_FILE_SIZE_MB=$((SIZE_MB + 1))
 if [[ $STORE == s3 ]]; then
     gateway_env+=(S3_ENDPOINT="$S3_ENDPOINT" S3_ACCESS_KEY="$S3_ACCESS_KEY" S3_SECRET_KEY="$S3_SECRET_KEY" S3_REGION="$S3_REGION")
 else

@@ -69,24 +69,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 bench_services
-psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_URL" >/dev/null <<SQL
-SET client_min_messages = warning;
-DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE);
-CREATE DATABASE $BENCH_DB;
-SQL
+recreate_bench_database
 
-gateway_env=(
-    DATABASE_URL="$BENCH_URL"
-    ENVIRONMENT=production
-    SECRET_KEY="$(openssl rand -hex 48)"
-    JWT_SECRET="$(openssl rand -hex 48)"
-    REFRESH_TOKEN_HASH_KEY="$(openssl rand -hex 48)"
-    JWT_ACCESS_TTL=86400
-    RATE_LIMIT_ENABLED=false
-    LOG_LEVEL=warning
-    MIGRATIONS_DIR="$ROOT/migrations"
-    HOST=127.0.0.1
-)
+bench_gateway_env
 env "${gateway_env[@]}" "$GATEWAY" migrate >"$OUT_DIR/migrate.log" 2>&1 \
     || { cat "$OUT_DIR/migrate.log" >&2; die "gateway migrate failed"; }
 
