@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 @testable import MessengerCore
@@ -109,6 +112,17 @@ private func withHasher<Result: Sendable>(
         let result = try await PasswordHasher(pool: pool).verify("testpass", against: stored)
         #expect(result == .unsupportedFormat)
     }
+
+    #if os(Linux)
+    @Test("derivations run at a lower scheduling priority than request handling, on their own threads only")
+    func derivationThreadsAreNiced() async throws {
+        let pool = KeyDerivationPool(numberOfThreads: 1)
+        let niceInPool = try await pool.run { getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) }
+        try await pool.shutdown()
+        #expect(niceInPool == KeyDerivationPool.niceness)
+        #expect(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) < KeyDerivationPool.niceness)
+    }
+    #endif
 
     @Test func bareMethodIsApiCppNotWerkzeug() {
         let apiCpp = "pbkdf2$d821554c1d77279aeac4a440e55c0c3f$e22e8b99ddc772ddbdc483698928859240389f5f8ff1d1aea9ab9c023375537f"
