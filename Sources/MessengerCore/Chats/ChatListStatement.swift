@@ -16,14 +16,7 @@ struct ChatListStatement: PostgresPreparedStatement {
         JOIN chats c ON c.id = me.chat_id
         LEFT JOIN chat_favorites fav ON fav.user_id = me.user_id AND fav.chat_id = c.id
         LEFT JOIN chat_mute_settings mute ON mute.user_id = me.user_id AND mute.chat_id = c.id
-        LEFT JOIN LATERAL (
-            SELECT coalesce(c.last_message_content, '') AS content, c.last_message_at AS created_at
-            WHERE c.last_message_id IS NOT NULL
-            UNION ALL
-            (SELECT coalesce(m.content, '') AS content, m.created_at
-             FROM messages m WHERE c.last_message_id IS NULL AND m.chat_id = c.id
-             ORDER BY m.id DESC LIMIT 1)
-        ) last ON true
+        \(NewestMessageJoin.sql)
         LEFT JOIN LATERAL (
             SELECT u.id, u.username, u.display_name, u.avatar_file_id
             FROM chat_members other JOIN users u ON u.id = other.user_id

@@ -113,9 +113,11 @@ struct ChatRepository: Sendable {
                 let avatar = AvatarObject(bucket: row.14, key: row.15, filename: row.16, mimeType: row.17)
                 peer = ChatSummary.Peer(id: id, username: username, displayName: row.13, avatarURL: avatar.flatMap(avatarURL))
             }
+            // A message without text (voice, sticker, NULL content) reads as ""; no message, as nil.
+            let lastMessage = row.8.map { _ in row.7 ?? "" }
             list.append(ChatSummary(
                 id: row.0, type: try ChatType(stored: row.1), name: row.2, title: row.3, description: row.4, publicName: row.5,
-                updatedAt: row.6, lastMessage: row.7, lastAt: row.8, isFavorite: row.9, isMuted: row.10, peer: peer))
+                updatedAt: row.6, lastMessage: lastMessage, lastAt: row.8, isFavorite: row.9, isMuted: row.10, peer: peer))
         }
         return list
     }

@@ -3,8 +3,7 @@ import PostgresNIO
 
 /// The legacy chat list's query (legacy-api.md §5.7): the caller's direct chats with the other
 /// participant taken from the pair key (so a chat stays listed after the other side left it, as
-/// legacy conversations had no membership), and the newest message from the chat row (V7) or, where
-/// that is not known, the `(chat_id, id)` index.
+/// legacy conversations had no membership), and the newest message from `NewestMessageJoin`.
 /// Ordered by the newest activity at one-second resolution, ties by ascending id, as api_legacy's
 /// text comparison of `YYYY-MM-DD HH:MM:SS` values ordered them.
 struct DirectChatListStatement: PostgresPreparedStatement {
@@ -19,14 +18,7 @@ struct DirectChatListStatement: PostgresPreparedStatement {
         JOIN users peer ON peer.id = CASE
             WHEN split_part(c.direct_key, ':', 1)::bigint = me.user_id THEN split_part(c.direct_key, ':', 2)::bigint
             ELSE split_part(c.direct_key, ':', 1)::bigint END
-        LEFT JOIN LATERAL (
-            SELECT c.last_message_type AS message_type, c.last_message_content AS content, c.last_message_at AS created_at
-            WHERE c.last_message_id IS NOT NULL
-            UNION ALL
-            (SELECT m.message_type, m.content, m.created_at
-             FROM messages m WHERE c.last_message_id IS NULL AND m.chat_id = c.id
-             ORDER BY m.id DESC LIMIT 1)
-        ) last ON true
+        \(NewestMessageJoin.sql)
         WHERE me.user_id = $1
         ORDER BY date_trunc('second', coalesce(last.created_at, c.updated_at)) DESC, c.id ASC
         LIMIT $2
