@@ -62,8 +62,6 @@ BENCH_PASSWORD=bench-password-1   # every seeded user shares it (one precomputed
 declare -A REFERENCE=([chats]="1,100–1,300" [messages]="350–730" [post]="900–1,000")
 declare -A REFERENCE_MID=([chats]=1200 [messages]=540 [post]=950)
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # "15s" / "2m" / "1h" / "15" -> seconds (wrk accepts the same forms).
 seconds() {
@@ -80,9 +78,7 @@ if ! [[ $USERS =~ ^[0-9]+$ ]] || ((USERS < 100)); then die "USERS must be an int
 if ! [[ $MESSAGES =~ ^[0-9]+$ ]] || ((MESSAGES < 10000)); then die "MESSAGES must be an integer >= 10000"; fi
 [[ $(seconds "$DURATION") =~ ^[0-9]+$ ]] || die "DURATION must look like 15s, 2m or 15"
 [[ $WARMUP == 0 || $(seconds "$WARMUP") =~ ^[0-9]+$ ]] || die "WARMUP must look like 3s or 0"
-for tool in wrk curl psql openssl timeout; do
-    command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+require_tools wrk curl psql openssl timeout
 [[ -x $GATEWAY_BIN ]] || die "no gateway binary at $GATEWAY_BIN (swift build -c release --product gateway)"
 
 PIN=()
@@ -163,28 +159,13 @@ if [[ $KEEP_DB == 1 ]] && psql -X -qtA "$BENCH_URL" -c "SELECT 1 FROM bench_seed
     log "KEEP_DB=1: reusing the seeded database $BENCH_DB"
 else
     log "creating database $BENCH_DB"
-    psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_URL" >/dev/null <<SQL
-SET client_min_messages = warning;
-DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE);
-CREATE DATABASE $BENCH_DB;
-SQL
+    recreate_bench_database
 fi
 
 # Production mode with generated secrets: the configuration a deployment runs.
-gateway_env=(
-    DATABASE_URL="$BENCH_URL"
-    REDIS_URL="$REDIS_URL"
+bench_gateway_env \
+    REDIS_URL="$REDIS_URL" \
     S3_ENDPOINT="$S3_ENDPOINT" S3_ACCESS_KEY="$S3_ACCESS_KEY" S3_SECRET_KEY="$S3_SECRET_KEY" S3_REGION="$S3_REGION"
-    ENVIRONMENT=production
-    SECRET_KEY="$(openssl rand -hex 48)"
-    JWT_SECRET="$(openssl rand -hex 48)"
-    REFRESH_TOKEN_HASH_KEY="$(openssl rand -hex 48)"
-    JWT_ACCESS_TTL=86400
-    RATE_LIMIT_ENABLED=false
-    LOG_LEVEL=warning
-    MIGRATIONS_DIR="$ROOT/migrations"
-    HOST=127.0.0.1
-)
 
 log "migrating $BENCH_DB with $GATEWAY_BIN ($BUILD_KIND build of $BUILD_TIME)"
 env "${gateway_env[@]}" "$GATEWAY" migrate >"$OUT_DIR/migrate.log" 2>&1 \

@@ -1,5 +1,7 @@
 # Shared by the benchmark scripts (sourced, from the repository root): start the private services,
 # export their settings, and name the benchmark's own database on the same cluster.
+#   log MESSAGE / die MESSAGE   progress and fatal errors on stderr (a script may redefine them)
+#   require_tools TOOL...  dies naming the first tool that is not installed
 #   bench_services        starts the services and sets ADMIN_URL (the cluster's postgres database)
 #                         and BENCH_URL (database $BENCH_DB, same credentials and query string)
 #   free_port             prints a loopback port nothing listens on
@@ -69,4 +71,14 @@ bench_gateway_env() {
         HOST=127.0.0.1
         "$@"
     )
+}
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
+
+require_tools() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || die "$tool is not installed"
+    done
 }

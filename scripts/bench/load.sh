@@ -56,7 +56,7 @@ for value in NODES CLIENTS SENDERS ROOMS DURATION DRAIN; do
 done
 [[ $RATE =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "RATE must be a number"
 ((ROOMS <= CLIENTS && ROOMS <= SENDERS)) || die "every room needs a client and a sender (ROOMS <= CLIENTS, SENDERS)"
-for tool in psql curl openssl; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
+require_tools psql curl openssl
 [[ -x $GATEWAY_BIN ]] || die "no gateway binary at $GATEWAY_BIN"
 if ! "$PYTHON" -c 'import websockets' 2>/dev/null; then
     [[ $EUID -eq 0 ]] || die "python3-websockets is missing (sudo apt-get install python3-websockets)"

@@ -30,8 +30,6 @@ STORE="${STORE:-s3}"
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/bench-upload.XXXXXX)}"
 BENCH_DB=bench_upload
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
 [[ -x $GATEWAY_BIN ]] || die "no gateway binary at $GATEWAY_BIN (swift build --product gateway)"
 [[ $SIZE_MB =~ ^[0-9]+$ ]] && ((SIZE_MB >= 1)) || die "SIZE_MB must be a positive integer"

@@ -41,12 +41,8 @@ WARMUP="${WARMUP:-5}"
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/bench-ws.XXXXXX)}"
 BENCH_DB=bench_ws
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
-for tool in node curl psql openssl; do
-    command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+require_tools node curl psql openssl
 [[ -x $GATEWAY_BIN ]] || die "no gateway binary at $GATEWAY_BIN (swift build --product gateway)"
 mkdir -p "$OUT_DIR"
 case "$GATEWAY_BIN" in

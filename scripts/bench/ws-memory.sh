@@ -50,12 +50,8 @@ TRIM_PROBE="${TRIM_PROBE:-0}"
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/bench-ws-memory.XXXXXX)}"
 BENCH_DB=bench_ws_memory
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
-for tool in node curl psql openssl; do
-    command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+require_tools node curl psql openssl
 [[ $TRIM_PROBE != 1 ]] || command -v gdb >/dev/null || die "TRIM_PROBE=1 needs gdb"
 [[ -x $GATEWAY_BIN ]] || die "no gateway binary at $GATEWAY_BIN (swift build -c release --product gateway)"
 [[ $SOCKETS =~ ^[0-9]+$ ]] && ((SOCKETS >= 1)) || die "SOCKETS must be a positive integer"
