@@ -46,6 +46,39 @@ struct MappingRuleTests {
         #expect(encoder.rowCount == 1)
     }
 
+    @Test("COPY text format: integers as decimal digits, negative and extreme values included")
+    func copyIntegers() {
+        var encoder = CopyTextEncoder()
+        for value in [0, 9, 10, -1, 1_795_923_173, Int64.max, Int64.min] as [Int64] { encoder.integer(value) }
+        encoder.integer(Int32(-86_400))
+        encoder.endRow()
+        #expect(String(buffer: encoder.buffer)
+            == "0\t9\t10\t-1\t1795923173\t9223372036854775807\t-9223372036854775808\t-86400\n")
+    }
+
+    @Test("id tables: dense ids in an array, sparse ids in a dictionary, the same answers")
+    func idTables() {
+        let dense = IDTable((1...1_000).map { (id: Int64($0), value: $0 * 2) })
+        let sparse = IDTable([(id: 5, value: 10), (id: 9_000_000_000, value: 7), (id: -3, value: 1)])
+        #expect(dense[1] == 2 && dense[1_000] == 2_000 && dense[0] == nil && dense[1_001] == nil && dense[-1] == nil)
+        #expect(sparse[5] == 10 && sparse[9_000_000_000] == 7 && sparse[-3] == 1 && sparse[6] == nil)
+        let users = IDTable(ids: [3, 4])
+        #expect(users.contains(3) && !users.contains(5))
+    }
+
+    @Test("months: partition names as ensure_message_partitions gives them, ranges and spans across years")
+    func months() {
+        let november = MonthOfYear(microseconds: 1_795_923_173_250_000)
+        #expect(november == MonthOfYear(year: 2026, month: 11))
+        #expect(november.partitionName == "messages_2026_11")
+        #expect(november.adding(months: 2) == MonthOfYear(year: 2027, month: 1))
+        #expect(MonthOfYear(year: 2022, month: 1).count(through: MonthOfYear(year: 2024, month: 12)) == 36)
+        #expect(november.count(through: MonthOfYear(year: 2026, month: 10)) == 0)
+        let range = MonthOfYear(year: 1970, month: 1).microseconds
+        #expect(range == 0..<(31 * 86_400_000_000))
+        #expect(november.microseconds.contains(1_795_923_173_250_000))
+    }
+
     @Test("v1 conversations: one per unordered pair at first appearance, ids 1, 2, ...; self-pairs allowed")
     func v1Derivation() {
         var derivation = V1ConversationDerivation(upgradeTime: "2026-01-01 00:00:00")

@@ -3,6 +3,8 @@ import Foundation
 import MessengerCore
 import PostgresNIO
 
+extension BulkForeignKeys: ExpressibleByArgument {}
+
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -31,8 +33,13 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("suspend-foreign-keys-above"),
-        help: "Drop the foreign keys and secondary indexes of messages while copying at least this many messages; re-created (keys validated) at the end.")
+        help: "A bulk copy (at least this many messages to copy) skips the per-row foreign key checks (see --bulk-foreign-keys) and drops the secondary indexes of messages, built again at the end.")
     var suspendForeignKeysAbove: Int64 = 100_000
+
+    @Option(
+        name: .customLong("bulk-foreign-keys"),
+        help: "How a bulk copy avoids per-row foreign key checks: auto (replica-role when permitted), replica-role (session_replication_role = replica; superuser or GRANT SET ON PARAMETER), recreate (drop, then re-create and validate at the end).")
+    var bulkForeignKeys: BulkForeignKeys = .auto
 
     @Flag(name: .customLong("quiet"), help: "No progress output.")
     var quiet = false
@@ -58,6 +65,7 @@ struct RunCommand: AsyncParsableCommand {
         options.dryRun = dryRun
         options.messageBatchSize = batchSize
         options.suspendForeignKeysAbove = suspendForeignKeysAbove
+        options.bulkForeignKeys = bulkForeignKeys
         options.stopAfterMessageBatches = ProcessInfo.processInfo.environment["MIGRATOR_STOP_AFTER_BATCHES"].flatMap(Int.init)
         let client = PostgresClient(settings: environment.database, logger: logger)
         let store = TargetStore(client: client, buckets: environment.buckets, logger: logger)

@@ -174,13 +174,19 @@ public struct LegacyMapping: Sendable {
 
     /// What a message needs to know about the rows copied before it.
     public struct MessageContext: Sendable {
-        /// Legacy conversation id -> chat id (v2), after merges.
-        public var chatOf: [Int64: Int64]
-        /// v1: "<low>:<high>" -> chat id, derived as the §10.2 upgrade does.
-        public var chatOfPair: [String: Int64]
-        public var chats: [Int64: MigratedChat]
-        public var users: Set<Int64>
+        /// Legacy conversation id -> the chat its messages go to (after merges), with its members (v2).
+        public var chatOfConversation: IDTable<ChatParticipants>
+        /// v1: "<low>:<high>" -> the chat, derived as the §10.2 upgrade does.
+        public var chatOfPair: [String: ChatParticipants]
+        public var users: IDTable<Bool>
         public var stickers: Set<Int64>
+    }
+
+    /// A copied chat and its two members, all a message's mapping needs of it.
+    public struct ChatParticipants: Sendable {
+        public var chatID: Int64
+        public var lowUserID: Int64
+        public var highUserID: Int64
     }
 
     public func message(_ row: LegacyMessage, context: MessageContext, problems: inout ProblemLog) -> MigratedMessage? {
@@ -189,18 +195,19 @@ public struct LegacyMapping: Sendable {
             problems.record("messages", id, "from_user_id refers to no user", "message skipped")
             return nil
         }
-        let chatID: Int64?
+        let participants: ChatParticipants?
         if let conversation = row.conversationID {
-            chatID = context.chatOf[conversation]
+            participants = context.chatOfConversation[conversation]
         } else if let recipient = row.toUserID {
-            chatID = context.chatOfPair["\(min(sender, recipient)):\(max(sender, recipient))"]
+            participants = context.chatOfPair["\(min(sender, recipient)):\(max(sender, recipient))"]
         } else {
-            chatID = nil
+            participants = nil
         }
-        guard let chatID, let chat = context.chats[chatID] else {
+        guard let chat = participants else {
             problems.record("messages", id, "conversation refers to no copied conversation", "message skipped")
             return nil
         }
+        let chatID = chat.chatID
         if sender != chat.lowUserID && sender != chat.highUserID {
             problems.record("messages", id, "sender is not a participant of conversation \(chatID)", "copied as is")
         }

@@ -57,10 +57,13 @@ public struct MappedSource: Sendable {
             v1Pairs = derivation.idOfPair
         }
         let (chats, chatOf) = mapping.conversations(legacyConversations, users: userIDs, problems: &problems)
+        let participants = Dictionary(uniqueKeysWithValues: chats.map {
+            ($0.id, LegacyMapping.ChatParticipants(chatID: $0.id, lowUserID: $0.lowUserID, highUserID: $0.highUserID))
+        })
         let context = LegacyMapping.MessageContext(
-            chatOf: chatOf, chatOfPair: v1Pairs.compactMapValues { chatOf[$0] },
-            chats: Dictionary(uniqueKeysWithValues: chats.map { ($0.id, $0) }), users: userIDs,
-            stickers: Set(stickers.map(\.id)))
+            chatOfConversation: IDTable(chatOf.compactMap { conversation, chat in participants[chat].map { (conversation, $0) } }),
+            chatOfPair: v1Pairs.compactMapValues { chatOf[$0].flatMap { participants[$0] } },
+            users: IDTable(ids: userIDs), stickers: Set(stickers.map(\.id)))
         return MappedSource(
             marks: marks, users: users, settings: settings, stickers: stickers, chats: chats, messageContext: context,
             sourceCounts: [

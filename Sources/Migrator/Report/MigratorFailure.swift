@@ -3,6 +3,8 @@
 public enum MigratorFailure: Error, CustomStringConvertible {
     case schemaMissing
     case anotherRunActive
+    /// `--bulk-foreign-keys replica-role` for a role that may not set session_replication_role.
+    case replicaRoleDenied
     /// Stopped on purpose part-way (MIGRATOR_STOP_AFTER_BATCHES, used by the crash tests).
     case interrupted(batches: Int)
 
@@ -12,6 +14,8 @@ public enum MigratorFailure: Error, CustomStringConvertible {
             "the target database has no gateway schema: run `gateway migrate` against it first"
         case .anotherRunActive:
             "another migrator run holds the target database's migration lock"
+        case .replicaRoleDenied:
+            "--bulk-foreign-keys replica-role: this role may not set session_replication_role (needs a superuser, or GRANT SET ON PARAMETER session_replication_role on PostgreSQL 15+); use auto or recreate"
         case .interrupted(let batches):
             "stopped after \(batches) message batches (MIGRATOR_STOP_AFTER_BATCHES)"
         }

@@ -30,6 +30,8 @@ public struct RunReport: Sendable, Codable {
     public var tables: [String: TableCounts] = [:]
     public var rowsWritten: Int64 = 0
     public var rowsPerSecond: Double = 0
+    /// How this run's bulk copy avoided the per-row foreign key checks; nil when it was no bulk copy.
+    public var bulkForeignKeys: BulkForeignKeys?
     public var conflicts: [MigrationProblem] = []
     public var problemsTotal = 0
     public var problemsByTable: [String: Int] = [:]
@@ -41,7 +43,7 @@ public struct RunReport: Sendable, Codable {
         case command, source, layout, tables, outcome, conflicts, problems, error
         case dryRun = "dry_run", startedAt = "started_at", finishedAt = "finished_at"
         case durationSeconds = "duration_seconds", exitCode = "exit_code", rowsWritten = "rows_written"
-        case rowsPerSecond = "rows_per_second", problemsTotal = "problems_total", problemsByTable = "problems_by_table"
+        case rowsPerSecond = "rows_per_second", bulkForeignKeys = "bulk_foreign_keys", problemsTotal = "problems_total", problemsByTable = "problems_by_table"
     }
 
     public func json() -> String {

@@ -14,6 +14,8 @@ public struct MigrationRun: Sendable {
         /// At least this many messages to copy: the foreign keys of `messages` are dropped for the
         /// copy and re-created (validated once) at its end. A cutover catch-up stays below it.
         public var suspendForeignKeysAbove: Int64 = 100_000
+        /// How a bulk copy avoids the per-row foreign key checks.
+        public var bulkForeignKeys = BulkForeignKeys.auto
         /// Makes `migrator run` stop (exit 1) after this many message batches: lets the tests
         /// interrupt a run at a precise point, as a crash would. Not for operators.
         public var stopAfterMessageBatches: Int?
@@ -81,7 +83,7 @@ public struct MigrationRun: Sendable {
         if options.dryRun {
             // The messages' own problems are found while streaming them; a dry run maps them too.
             var counts = report.tables[MigratedTable.messages.rawValue] ?? .init()
-            counts.skipped = try await streamMessages(plan, problems: &problems, write: false)
+            counts.skipped = try await streamMessages(plan, problems: &problems)
             report.tables[MigratedTable.messages.rawValue] = counts
             return finish(report, problems: problems, outcome: "dry-run", code: problems.total > 0 ? .completedWithProblems : .success, startedAt: startedAt)
         }
@@ -201,12 +203,19 @@ public struct MigrationRun: Sendable {
             }
             try await target.writeStickers(batch, uploaderID: uploader)
         }
-        // A bulk copy (a first run) drops the foreign keys of chats, chat_members and messages and
-        // the secondary indexes of messages, and restores them at the end. A killed bulk copy left
-        // them suspended: keep them so for another bulk copy, restore them first otherwise.
+        // A bulk copy (a first run) writes chats, chat_members and messages without the per-row
+        // foreign key checks (`BulkForeignKeys`) and drops the secondary indexes of messages,
+        // restoring what it dropped at the end. A killed bulk copy left them dropped: keep them so
+        // for another bulk copy, restore them first otherwise.
         let bulk = plan.pendingMessages >= options.suspendForeignKeysAbove
+        var writer = target
         if bulk {
-            try await target.suspendForeignKeys()
+            report.bulkForeignKeys = try await bulkForeignKeys()
+            if report.bulkForeignKeys == .replicaRole {
+                writer.skipsForeignKeyTriggers = true
+            } else {
+                try await target.suspendForeignKeys()
+            }
             try await target.suspendMessageIndexes()
         } else {
             try await target.restoreSuspendedIndexes()
@@ -214,8 +223,10 @@ public struct MigrationRun: Sendable {
         }
         var messages = report.tables[MigratedTable.messages.rawValue] ?? .init()
         do {
-            try await writeConversations(plan.chats.pending, report: &report)
-            messages.skipped = try await streamMessages(plan, problems: &problems, write: true, counts: &messages)
+            let partitions = try await createPartitionsAhead(plan, on: writer)
+            try await writeConversations(plan.chats, to: writer, report: &report)
+            messages.skipped = try await streamMessages(
+                plan, to: writer, existingPartitions: partitions, problems: &problems, counts: &messages)
         } catch {
             report.tables[MigratedTable.messages.rawValue] = messages
             // Only a clean error gets here; a kill leaves them for the next run to restore.
@@ -237,6 +248,17 @@ public struct MigrationRun: Sendable {
         try await target.advanceSequences(pastSourceIDs: highest)
     }
 
+    /// The mode of this bulk copy: `auto` becomes `replicaRole` when the role may set it.
+    func bulkForeignKeys() async throws -> BulkForeignKeys {
+        switch options.bulkForeignKeys {
+        case .recreate: return .recreate
+        case .auto: return await target.maySetReplicaRole() ? .replicaRole : .recreate
+        case .replicaRole:
+            guard await target.maySetReplicaRole() else { throw MigratorFailure.replicaRoleDenied }
+            return .replicaRole
+        }
+    }
+
     func sequenceFloors(_ plan: Plan) throws -> [MigratedTable: Int64] {
         let v2 = source.layout.generation == .v2
         return [
@@ -253,36 +275,36 @@ public struct MigrationRun: Sendable {
         _ rows: [Row], table: MigratedTable, report: inout RunReport, _ body: ([Row]) async throws -> Void
     ) async throws {
         progress.begin(table: table.rawValue, total: Int64(rows.count))
-        var start = 0
-        while start < rows.count {
-            let batch = Array(rows[start..<min(start + options.rowBatchSize, rows.count)])
+        for batch in rows.chunks(of: options.rowBatchSize) {
             try await body(batch)
             report.tables[table.rawValue, default: .init()].written += Int64(batch.count)
             progress.advance(by: Int64(batch.count))
-            start += batch.count
         }
         progress.finish()
     }
 
     /// Conversations in batches, two transactions at a time on two connections. Each commits its
     /// chats, members and digests together, and what a run writes is decided by the digests, so
-    /// the order of the two commits does not matter to a resume.
-    func writeConversations(_ chats: [MigratedChat], report: inout RunReport) async throws {
-        progress.begin(table: MigratedTable.conversations.rawValue, total: Int64(chats.count))
-        let size = options.rowBatchSize
+    /// the order of the two commits does not matter to a resume. New chats (a first run's) are
+    /// COPYed as they are; changed ones are merged into what the target holds.
+    func writeConversations(_ plan: TablePlan<MigratedChat>, to target: TargetStore, report: inout RunReport) async throws {
+        let newIDs = Set(plan.newIDs)
+        let batches = plan.pending.filter { newIDs.contains($0.id) }.chunks(of: options.rowBatchSize).map { (rows: $0, new: true) }
+            + plan.pending.filter { !newIDs.contains($0.id) }.chunks(of: options.rowBatchSize).map { (rows: $0, new: false) }
+        progress.begin(table: MigratedTable.conversations.rawValue, total: Int64(plan.pending.count))
         var start = 0
-        while start < chats.count {
-            let pair = [start, start + size].filter { $0 < chats.count }.map { Array(chats[$0..<min($0 + size, chats.count)]) }
+        while start < batches.count {
+            let pair = batches[start..<min(start + 2, batches.count)]
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for batch in pair {
-                    group.addTask { try await target.writeChats(batch) }
+                    group.addTask { try await batch.new ? target.writeNewChats(batch.rows) : target.writeChats(batch.rows) }
                 }
                 try await group.waitForAll()
             }
-            let written = pair.reduce(0) { $0 + $1.count }
+            let written = pair.reduce(0) { $0 + $1.rows.count }
             report.tables[MigratedTable.conversations.rawValue, default: .init()].written += Int64(written)
             progress.advance(by: Int64(written))
-            start += written
+            start += pair.count
         }
         progress.finish()
     }
@@ -291,9 +313,31 @@ public struct MigrationRun: Sendable {
 
     /// Streams messages past the checkpoint in id order, batch by batch; returns how many source
     /// messages a rule skipped.
-    func streamMessages(_ plan: Plan, problems: inout ProblemLog, write: Bool) async throws -> Int64 {
+    func streamMessages(_ plan: Plan, problems: inout ProblemLog) async throws -> Int64 {
         var counts = RunReport.TableCounts()
-        return try await streamMessages(plan, problems: &problems, write: write, counts: &counts)
+        return try await streamMessages(plan, to: nil, existingPartitions: [], problems: &problems, counts: &counts)
+    }
+
+    /// Spans longer than this are left to the per-batch partition path, so one absurd timestamp
+    /// cannot make thousands of partitions.
+    static let maxMonthsCreatedAhead = 240
+
+    /// Creates the partitions of every month between the first and the last pending message's
+    /// timestamps in one call before the copy (one at a time between message batches costs a
+    /// round trip each, on the copy's critical path); returns the months that now exist. Messages
+    /// outside that span get theirs batch by batch. Not concurrently with other writes: a new
+    /// partition's foreign keys lock the tables they refer to (users, chats, stickers, files).
+    func createPartitionsAhead(_ plan: Plan, on target: TargetStore) async throws -> Set<MonthOfYear> {
+        guard plan.pendingMessages > 0,
+              let bounds = try source.messageTimeBounds(after: plan.messageCheckpoint, upTo: plan.marks.messages),
+              let one = LegacyTimestamp.microseconds(parsing: bounds.first),
+              let other = LegacyTimestamp.microseconds(parsing: bounds.last)
+        else { return [] }
+        let first = MonthOfYear(microseconds: min(one, other))
+        let count = first.count(through: MonthOfYear(microseconds: max(one, other)))
+        guard (1...Self.maxMonthsCreatedAhead).contains(count) else { return [] }
+        try await target.ensurePartitions(from: first, count: count)
+        return Set((0..<count).map { first.adding(months: $0) })
     }
 
     /// One batch of source messages, mapped.
@@ -312,17 +356,16 @@ public struct MigrationRun: Sendable {
         batch.sourceRows = rows.count
         batch.lastSourceID = rows.last?.id
         batch.messages.reserveCapacity(rows.count)
-        var lastMonth: MonthOfYear?
+        var monthRange: Range<Int64> = 0..<0
         for row in rows {
             guard let message = mapping.message(row, context: plan.messageContext, problems: &batch.problems) else {
                 batch.skipped += 1
                 continue
             }
-            let month = LegacyTimestamp.month(microseconds: message.createdAt)
-            let key = MonthOfYear(year: month.year, month: month.month)
-            if key != lastMonth {
-                batch.months.insert(key)
-                lastMonth = key
+            if !monthRange.contains(message.createdAt) {
+                let month = MonthOfYear(microseconds: message.createdAt)
+                batch.months.insert(month)
+                monthRange = month.microseconds
             }
             batch.messages.append(message)
         }
@@ -330,11 +373,15 @@ public struct MigrationRun: Sendable {
     }
 
     /// Streams messages past the checkpoint in id order, two batches at a time (written
-    /// concurrently, committed in order). The next pair is read and mapped from SQLite while the
-    /// current one is written to PostgreSQL.
-    func streamMessages(_ plan: Plan, problems: inout ProblemLog, write: Bool, counts: inout RunReport.TableCounts) async throws -> Int64 {
+    /// concurrently, committed in order) to `target`, or nowhere for a dry run. The next pair is
+    /// read and mapped from SQLite while the current one is written to PostgreSQL.
+    func streamMessages(
+        _ plan: Plan, to target: TargetStore?, existingPartitions: Set<MonthOfYear>, problems: inout ProblemLog,
+        counts: inout RunReport.TableCounts
+    ) async throws -> Int64 {
+        let write = target != nil
         var skipped: Int64 = 0
-        var months = Set<MonthOfYear>()
+        var months = existingPartitions
         var batches = 0
         progress.begin(table: "messages", total: plan.pendingMessages)
         var current = try readPair(after: plan.messageCheckpoint, plan: plan)
@@ -348,7 +395,7 @@ public struct MigrationRun: Sendable {
                 let registrations = try await voiceFiles(of: batch.messages, write: write, problems: &problems)
                 writes.append(.init(messages: batch.messages, voiceFiles: registrations, lastSourceID: lastID))
             }
-            if write {
+            if let target {
                 let newMonths = current.reduce(into: Set<MonthOfYear>()) { $0.formUnion($1.months) }.subtracting(months)
                 try await target.ensurePartitions(newMonths.sorted { ($0.year, $0.month) < ($1.year, $1.month) })
                 months.formUnion(newMonths)

@@ -35,3 +35,10 @@ public struct TablePlan<Row: MigratedRow>: Sendable {
         return counts
     }
 }
+
+extension Array {
+    /// The elements in consecutive arrays of `size` (the last one shorter).
+    func chunks(of size: Int) -> [[Element]] {
+        stride(from: 0, to: count, by: Swift.max(size, 1)).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+    }
+}

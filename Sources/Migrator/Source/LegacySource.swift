@@ -112,6 +112,22 @@ public struct LegacySource: Sendable {
         }
     }
 
+    /// The `created_at` of the first and of the last message in (after, upTo] by id: two lookups
+    /// by primary key. api_legacy stamps messages as it inserts them, so these are (nearly) the
+    /// earliest and latest; the copy creates the partitions between them ahead of time.
+    public func messageTimeBounds(after id: Int64, upTo mark: Int64) throws -> (first: String, last: String)? {
+        guard layout.message("created_at") == "created_at" else { return nil }
+        let bounds = try database.rows(
+            """
+            SELECT (SELECT created_at FROM messages WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT 1),
+                   (SELECT created_at FROM messages WHERE id > ?1 AND id <= ?2 ORDER BY id DESC LIMIT 1)
+            """,
+            [.integer(id), .integer(mark)]
+        ) { row in (row.optionalText(0)?.value, row.optionalText(1)?.value) }
+        guard let pair = bounds.first, let first = pair.0, let last = pair.1 else { return nil }
+        return (first, last)
+    }
+
     /// Rows per table, for verify and the progress display.
     public func count(_ table: String, upTo mark: Int64, idColumn: String = "id") throws -> Int64 {
         try database.integer("SELECT count(*) FROM \(table) WHERE \(idColumn) <= ?", [.integer(mark)]) ?? 0

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A text value read from SQLite, which stores whatever bytes it was given. PostgreSQL text must be
 /// valid UTF-8 without NUL, so invalid sequences become U+FFFD and NUL bytes are dropped; what was
 /// repaired is kept so the row can be listed in the report.
@@ -14,14 +16,21 @@ public struct LegacyText: Sendable, Equatable {
 
     public init(bytes: UnsafeRawBufferPointer) {
         let codeUnits = bytes.bindMemory(to: UInt8.self)
-        if !codeUnits.contains(0) {
-            // The common case: no copy before validation.
-            if let valid = String(validating: codeUnits, as: UTF8.self) {
-                value = valid
-            } else {
-                hadInvalidUTF8 = true
-                value = String(decoding: codeUnits, as: UTF8.self)
+        if let start = codeUnits.baseAddress, memchr(start, 0, codeUnits.count) == nil {
+            // The common case, once per column of every message: copied and repaired by one
+            // non-generic call (`String(validating:as:)` looks generic metadata up on each call);
+            // the copy equals the bytes exactly when nothing needed repair.
+            value = String(unsafeUninitializedCapacity: codeUnits.count) { target in
+                target.baseAddress?.initialize(from: start, count: codeUnits.count)
+                return codeUnits.count
             }
+            hadInvalidUTF8 = value.utf8.withContiguousStorageIfAvailable { copy in
+                copy.count != codeUnits.count || copy.baseAddress.map { memcmp($0, start, copy.count) != 0 } ?? false
+            } ?? true
+            return
+        }
+        if codeUnits.isEmpty {
+            value = ""
             return
         }
         hadNUL = true

@@ -54,7 +54,31 @@ public struct CopyTextEncoder: Sendable {
     public mutating func integer<Value: BinaryInteger>(_ value: Value?) {
         guard let value else { return null() }
         separator()
-        buffer.writeString(String(value))
+        decimal(Int64(value))
+    }
+
+    /// The digits straight into the buffer: ids are most of a message row, and `String(value)`
+    /// costs a generic conversion per column.
+    private mutating func decimal(_ value: Int64) {
+        let magnitude = value.magnitude
+        var digitCount = 1
+        var rest = magnitude
+        while rest >= 10 {
+            rest /= 10
+            digitCount += 1
+        }
+        let length = (value < 0 ? 1 : 0) + digitCount
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { target in
+            if value < 0 { target[0] = UInt8(ascii: "-") }
+            var index = length
+            var rest = magnitude
+            repeat {
+                index -= 1
+                target[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            return length
+        }
     }
 
     public mutating func boolean(_ value: Bool) {
@@ -85,5 +109,24 @@ public struct CopyTextEncoder: Sendable {
         buffer.writeInteger(UInt8(ascii: "\n"))
         startOfRow = true
         rowCount += 1
+    }
+}
+
+extension CopyTextEncoder {
+    /// The columns of `messages` the migrator writes, in the order of `message(_:fileID:)`.
+    static let messageColumns = ["id", "chat_id", "sender_id", "content", "message_type", "file_id", "created_at", "sticker_id", "duration_seconds"]
+
+    /// One `messages` row; `fileID` is the voice file's files row.
+    mutating func message(_ message: MigratedMessage, fileID: Int64?) {
+        integer(message.id)
+        integer(message.chatID)
+        integer(message.senderID)
+        text(message.content)
+        text(message.kind)
+        integer(fileID)
+        timestamp(microseconds: message.createdAt)
+        integer(message.stickerID)
+        integer(message.durationSeconds)
+        endRow()
     }
 }

@@ -10,6 +10,8 @@ public struct TargetStore: Sendable {
     public let client: PostgresClient
     public let buckets: BucketSettings
     let logger: Logger
+    /// Set for the writes of a bulk copy in `BulkForeignKeys.replicaRole` mode.
+    public var skipsForeignKeyTriggers = false
 
     public init(client: PostgresClient, buckets: BucketSettings, logger: Logger) {
         self.client = client

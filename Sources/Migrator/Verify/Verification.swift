@@ -5,7 +5,8 @@ import PostgresNIO
 
 /// `migrator verify`: maps the source again exactly as `run` does and compares it with the
 /// target, table by table (counts, checksums, every row), then checks that every object a
-/// migrated row refers to is in the store.
+/// migrated row refers to is in the store and that every foreign key of the copied tables
+/// resolves.
 public struct Verification: Sendable {
     let source: LegacySource
     let reader: TargetRowReader
@@ -38,6 +39,8 @@ public struct Verification: Sendable {
         public var suspendedConstraints: [String] = []
         /// Secondary indexes of `messages` a killed bulk copy left dropped (`migrator run` builds them).
         public var suspendedIndexes: [String] = []
+        /// Foreign keys of chats, chat_members and messages with rows that refer to nothing.
+        public var danglingReferences: [TargetStore.DanglingReference] = []
         public var differencesTotal: Int64 = 0
         /// The first differences (at most 1,000).
         public var differences: [MigrationProblem] = []
@@ -46,7 +49,7 @@ public struct Verification: Sendable {
             case command, source, outcome, tables, differences
             case exitCode = "exit_code", objectsChecked = "objects_checked", objectsMissing = "objects_missing"
             case differencesTotal = "differences_total", suspendedConstraints = "suspended_constraints"
-            case suspendedIndexes = "suspended_indexes"
+            case suspendedIndexes = "suspended_indexes", danglingReferences = "dangling_references"
         }
 
         public func json() -> String {
@@ -68,6 +71,9 @@ public struct Verification: Sendable {
             }
             if !suspendedIndexes.isEmpty {
                 lines.append("  indexes still suspended by an unfinished run (run `migrator run`): \(suspendedIndexes.joined(separator: ", "))")
+            }
+            for reference in danglingReferences {
+                lines.append("  \(reference.rows) rows of \(reference.table) refer to nothing through \(reference.constraint)")
             }
             for difference in differences.prefix(20) {
                 lines.append("    \(difference.table) \(difference.id): \(difference.problem)")
@@ -124,10 +130,11 @@ public struct Verification: Sendable {
         let target = TargetStore(client: reader.client, buckets: mapping.buckets, logger: reader.logger)
         report.suspendedConstraints = try await target.suspendedConstraints()
         report.suspendedIndexes = try await target.suspendedIndexNames()
+        report.danglingReferences = try await target.danglingReferences()
         report.differencesTotal = report.tables.reduce(0) { $0 + $1.differences }
         report.differences = differences
         if !report.tables.allSatisfy(\.matches) || !report.objectsMissing.isEmpty || !report.suspendedConstraints.isEmpty
-            || !report.suspendedIndexes.isEmpty {
+            || !report.suspendedIndexes.isEmpty || !report.danglingReferences.isEmpty {
             report.outcome = "different"
             report.exitCode = .differences
         }
