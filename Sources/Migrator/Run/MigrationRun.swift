@@ -225,8 +225,9 @@ public struct MigrationRun: Sendable {
         do {
             let partitions = try await createPartitionsAhead(plan, on: writer)
             try await writeConversations(plan.chats, to: writer, report: &report)
+            let earlyIndexes = bulk ? EarlyIndexBuilder(target: target, indexes: try await target.suspendedIndexes()) : nil
             messages.skipped = try await streamMessages(
-                plan, to: writer, existingPartitions: partitions, problems: &problems, counts: &messages)
+                plan, to: writer, existingPartitions: partitions, earlyIndexes: earlyIndexes, problems: &problems, counts: &messages)
         } catch {
             report.tables[MigratedTable.messages.rawValue] = messages
             // Only a clean error gets here; a kill leaves them for the next run to restore.
@@ -315,7 +316,7 @@ public struct MigrationRun: Sendable {
     /// messages a rule skipped.
     func streamMessages(_ plan: Plan, problems: inout ProblemLog) async throws -> Int64 {
         var counts = RunReport.TableCounts()
-        return try await streamMessages(plan, to: nil, existingPartitions: [], problems: &problems, counts: &counts)
+        return try await streamMessages(plan, to: nil, existingPartitions: [], earlyIndexes: nil, problems: &problems, counts: &counts)
     }
 
     /// Spans longer than this are left to the per-batch partition path, so one absurd timestamp
@@ -374,14 +375,33 @@ public struct MigrationRun: Sendable {
 
     /// Streams messages past the checkpoint in id order, two batches at a time (written
     /// concurrently, committed in order) to `target`, or nowhere for a dry run. The next pair is
-    /// read and mapped from SQLite while the current one is written to PostgreSQL.
+    /// read and mapped from SQLite while the current one is written to PostgreSQL; `earlyIndexes`
+    /// indexes the months the copy has left behind meanwhile.
+    func streamMessages(
+        _ plan: Plan, to target: TargetStore?, existingPartitions: Set<MonthOfYear>, earlyIndexes: EarlyIndexBuilder?,
+        problems: inout ProblemLog, counts: inout RunReport.TableCounts
+    ) async throws -> Int64 {
+        guard let earlyIndexes else {
+            return try await streamMessages(plan, to: target, existingPartitions: existingPartitions, problems: &problems, counts: &counts) { _ in }
+        }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await earlyIndexes.run() }
+            defer { earlyIndexes.stop() }
+            return try await streamMessages(
+                plan, to: target, existingPartitions: existingPartitions, problems: &problems, counts: &counts,
+                monthsLeftBehind: earlyIndexes.completed)
+        }
+    }
+
     func streamMessages(
         _ plan: Plan, to target: TargetStore?, existingPartitions: Set<MonthOfYear>, problems: inout ProblemLog,
-        counts: inout RunReport.TableCounts
+        counts: inout RunReport.TableCounts, monthsLeftBehind: ([MonthOfYear]) -> Void
     ) async throws -> Int64 {
         let write = target != nil
         var skipped: Int64 = 0
-        var months = existingPartitions
+        var partitions = existingPartitions
+        /// Months that got rows and were not yet reported as left behind.
+        var filling = Set<MonthOfYear>()
         var batches = 0
         progress.begin(table: "messages", total: plan.pendingMessages)
         var current = try readPair(after: plan.messageCheckpoint, plan: plan)
@@ -396,14 +416,21 @@ public struct MigrationRun: Sendable {
                 writes.append(.init(messages: batch.messages, voiceFiles: registrations, lastSourceID: lastID))
             }
             if let target {
-                let newMonths = current.reduce(into: Set<MonthOfYear>()) { $0.formUnion($1.months) }.subtracting(months)
-                try await target.ensurePartitions(newMonths.sorted { ($0.year, $0.month) < ($1.year, $1.month) })
-                months.formUnion(newMonths)
+                let months = current.reduce(into: Set<MonthOfYear>()) { $0.formUnion($1.months) }
+                let newMonths = months.subtracting(partitions)
+                try await target.ensurePartitions(newMonths.sorted())
+                partitions.formUnion(newMonths)
                 try await target.writeMessages(writes)
                 counts.written += Int64(writes.reduce(0) { $0 + $1.messages.count })
                 batches += writes.count
                 if let stop = options.stopAfterMessageBatches, batches >= stop {
                     throw MigratorFailure.interrupted(batches: batches)
+                }
+                filling.formUnion(months)
+                if let earliest = months.min() {
+                    let behind = filling.filter { $0 < earliest }
+                    filling.subtract(behind)
+                    monthsLeftBehind(behind.sorted())
                 }
             }
             progress.advance(by: Int64(current.reduce(0) { $0 + $1.sourceRows }))

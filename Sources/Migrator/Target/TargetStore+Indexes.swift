@@ -32,7 +32,7 @@ extension TargetStore {
     /// Returns how many there were.
     @discardableResult
     public func restoreSuspendedIndexes() async throws -> Int {
-        let indexes = try await client.withConnection { try await suspendedIndexes(on: $0) }
+        let indexes = try await suspendedIndexes()
         guard !indexes.isEmpty else { return 0 }
         let lanes = [0, 1].map { lane in indexes.enumerated().filter { $0.offset % 2 == lane }.map(\.element) }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -74,6 +74,25 @@ extension TargetStore {
         }
     }
 
+    /// Builds `index` on the partition of `month` alone, named as PostgreSQL names a partition's
+    /// index (`IF NOT EXISTS`: a killed run may have built it). CREATE INDEX on `messages` later
+    /// attaches it (see `EarlyIndexBuilder`).
+    func build(_ index: SuspendedIndex, onPartitionOf month: MonthOfYear) async throws {
+        guard let method = index.definition.range(of: " USING ") else { return }
+        let partition = month.partitionName
+        let name = index.name.hasPrefix("messages_")
+            ? partition + index.name.dropFirst("messages".count) : "\(partition)_\(index.name)"
+        try await client.query(
+            PostgresQuery(
+                unsafeSQL: "CREATE INDEX IF NOT EXISTS \(Self.identifier(name)) ON \(Self.identifier(partition))\(index.definition[method.lowerBound...])"),
+            logger: logger)
+    }
+
+    /// The indexes currently suspended, with their definitions.
+    func suspendedIndexes() async throws -> [SuspendedIndex] {
+        try await client.withConnection { try await suspendedIndexes(on: $0) }
+    }
+
     struct SuspendedIndex: Sendable {
         let table: String
         let name: String
@@ -82,7 +101,7 @@ extension TargetStore {
 
     /// Names of the indexes currently suspended.
     public func suspendedIndexNames() async throws -> [String] {
-        try await client.withConnection { try await suspendedIndexes(on: $0).map(\.name) }
+        try await suspendedIndexes().map(\.name)
     }
 
     func suspendedIndexes(on connection: PostgresConnection) async throws -> [SuspendedIndex] {

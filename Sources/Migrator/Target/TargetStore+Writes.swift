@@ -290,7 +290,7 @@ extension TargetStore {
             rows.message(message, fileID: message.voice.flatMap { fileIDs[$0] })
         }
         if rows.rowCount > 0 { rowsByMonth[month] = rows }
-        for (month, rows) in rowsByMonth.sorted(by: { ($0.key.year, $0.key.month) < ($1.key.year, $1.key.month) }) {
+        for (month, rows) in rowsByMonth.sorted(by: { $0.key < $1.key }) {
             try await copy(rows, into: month.partitionName, columns: CopyTextEncoder.messageColumns, on: connection)
         }
     }
@@ -417,13 +417,17 @@ extension TargetStore {
     }
 }
 
-public struct MonthOfYear: Sendable, Hashable {
+public struct MonthOfYear: Sendable, Hashable, Comparable {
     public var year: Int
     public var month: Int
 
     public init(year: Int, month: Int) {
         self.year = year
         self.month = month
+    }
+
+    public static func < (left: MonthOfYear, right: MonthOfYear) -> Bool {
+        (left.year, left.month) < (right.year, right.month)
     }
 
     /// The month holding a UTC timestamp in microseconds since the epoch.
