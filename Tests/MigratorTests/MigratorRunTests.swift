@@ -227,7 +227,10 @@ struct MigratorRunTests {
             let migrator = try MigratorProcess(databaseURL: database.url, blobDirectory: blobDirectory)
             let (fixture, _, _) = try await Self.cleanV2(blobs: try migrator.blobs)
 
-            let dry = try await migrator.run("run", legacy: fixture, arguments: ["--dry-run"])
+            // Both as bulk copies too: a bulk copy creates its partitions while it plans, and
+            // only keeps them when it goes ahead.
+            let partitionsBefore = try await Self.scalar(client, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'messages'::regclass", as: Int.self)
+            let dry = try await migrator.run("run", legacy: fixture, arguments: ["--dry-run", "--suspend-foreign-keys-above", "1"])
             #expect(dry.status == 0, "\(dry.output)")
             #expect(dry.report["outcome"] as? String == "dry-run")
             #expect(dry.count("users", "new") == 4)
@@ -237,7 +240,7 @@ struct MigratorRunTests {
             try await client.query(
                 "INSERT INTO users (id, username, password_hash) VALUES (2, 'mallory', 'x$y$z'), (50, 'CAROL', 'x$y$z')", logger: Self.logger)
             let sequenceBefore = try await Self.scalar(client, "SELECT last_value FROM users_id_seq", as: Int64.self)
-            let refused = try await migrator.run("run", legacy: fixture)
+            let refused = try await migrator.run("run", legacy: fixture, arguments: ["--suspend-foreign-keys-above", "1"])
             #expect(refused.status == 3, "\(refused.output)")
             #expect(refused.conflicts.contains { $0["table"] as? String == "users" && ($0["id"] as? NSNumber)?.intValue == 2 })
             #expect(refused.conflicts.contains { $0["table"] as? String == "users" && (($0["problem"] as? String)?.contains("CAROL") ?? false) })
@@ -245,6 +248,7 @@ struct MigratorRunTests {
             #expect(try await Self.scalar(client, "SELECT count(*) FROM users", as: Int.self) == 2)
             #expect(try await Self.scalar(client, "SELECT (SELECT count(*) FROM chats) + (SELECT count(*) FROM messages) + (SELECT count(*) FROM files) + (SELECT count(*) FROM migrator_runs) + (SELECT count(*) FROM migrator_checkpoints) + (SELECT count(*) FROM migrator_row_digests)", as: Int.self) == 0)
             #expect(try await Self.scalar(client, "SELECT last_value FROM users_id_seq", as: Int64.self) == sequenceBefore)
+            #expect(try await Self.scalar(client, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'messages'::regclass", as: Int.self) == partitionsBefore)
         }
     }
 }

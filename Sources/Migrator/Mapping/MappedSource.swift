@@ -13,10 +13,12 @@ public struct MappedSource: Sendable {
     /// Source rows per table up to the marks (before any rule skipped one).
     public var sourceCounts: [MigratedTable: Int64]
 
+    /// `marks`: the snapshot to map up to (read now when nil).
     public static func load(
-        _ source: LegacySource, mapping: LegacyMapping, upgradeTime: Date, problems: inout ProblemLog
+        _ source: LegacySource, marks: LegacySource.Marks? = nil, mapping: LegacyMapping, upgradeTime: Date,
+        problems: inout ProblemLog
     ) throws -> MappedSource {
-        let marks = try source.marks()
+        let marks = try marks ?? source.marks()
         var legacyUsers: [LegacyUser] = []
         var after: Int64 = 0
         while true {

@@ -345,8 +345,36 @@ extension TargetStore {
 
     /// Creates the partitions of `count` months from `first` not created yet, in one call.
     public func ensurePartitions(from first: MonthOfYear, count: Int) async throws {
+        try await client.withConnection { try await ensurePartitions(from: first, count: count, on: $0) }
+    }
+
+    func ensurePartitions(from first: MonthOfYear, count: Int, on connection: PostgresConnection) async throws {
         let day = String(format: "%04d-%02d-01", first.year, first.month)
-        try await client.query("SELECT ensure_message_partitions(\(day)::date, \(count)::integer)", logger: logger)
+        try await connection.query("SELECT ensure_message_partitions(\(day)::date, \(count)::integer)", logger: logger)
+    }
+
+    /// Creates the partitions of `span` in a transaction of their own while `body` runs, and
+    /// commits them only when `body` says so (a refused run writes nothing); returns `body`'s
+    /// result and the months created. Creating a partition locks `messages` (and, for its foreign keys, the
+    /// tables they refer to) until the end of the transaction: `body` may read those tables but
+    /// not `messages`.
+    public func creatingPartitions<Result>(
+        _ span: (first: MonthOfYear, count: Int)?, during body: () async throws -> (result: Result, commit: Bool)
+    ) async throws -> (result: Result, created: Set<MonthOfYear>) {
+        guard let span else { return (try await body().result, []) }
+        return try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                async let creation: Void = ensurePartitions(from: span.first, count: span.count, on: connection)
+                let (result, commit) = try await body()
+                try await creation
+                try await connection.query(commit ? "COMMIT" : "ROLLBACK", logger: logger)
+                return (result, commit ? Set((0..<span.count).map { span.first.adding(months: $0) }) : [])
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
     }
 
     /// Moves each id sequence past the copied ids and past every id the source ever handed out,
