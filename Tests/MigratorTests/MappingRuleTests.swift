@@ -14,7 +14,10 @@ struct MappingRuleTests {
         #expect(LegacyTimestamp.microseconds(parsing: "2026-11-29 03:32:53.25") == 1_795_923_173_250_000)
         #expect(LegacyTimestamp.microseconds(parsing: "1795923173") == 1_795_923_173_000_000)
         #expect(LegacyTimestamp.microseconds(parsing: "2024-02-29") == 1_709_164_800_000_000)
-        for bad in ["", "yesterday", "2023-02-29 00:00:00", "2024-13-01 00:00:00", "2024-01-01 24:00:00", "2024-01-01 10:00:00 junk"] {
+        for bad in [
+            "", "yesterday", "2023-02-29 00:00:00", "2024-13-01 00:00:00", "2024-01-01 24:00:00", "2024-01-01 10:60:00",
+            "2024-01-01 10:00:60", "2O24-01-01 10:00:00", "2024-01-01 10:00:00 junk",
+        ] {
             #expect(LegacyTimestamp.microseconds(parsing: bad) == nil, "\(bad)")
         }
         #expect(LegacyTimestamp.copyText(microseconds: 1_795_923_173_250_000) == "2026-11-29 03:32:53.250000+00")

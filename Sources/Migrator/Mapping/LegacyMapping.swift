@@ -222,7 +222,7 @@ public struct LegacyMapping: Sendable {
             id: id, chatID: chatID, senderID: sender,
             content: optionalText(row.content, "messages", id, "content", &problems),
             kind: kind, stickerID: nil, voice: nil, durationSeconds: nil,
-            createdAt: timestamp(row.createdAt, "messages", id, "created_at", &problems))
+            createdAt: row.createdAtMicroseconds ?? timestamp(row.createdAt, "messages", id, "created_at", &problems))
         switch kind {
         case "sticker":
             let text = (message.content ?? "").trimmingCharacters(in: .whitespaces)

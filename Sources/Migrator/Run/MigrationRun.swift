@@ -379,15 +379,15 @@ public struct MigrationRun: Sendable {
 
     func readMessages(after: Int64, plan: Plan) throws -> MessageBatch {
         var batch = MessageBatch()
-        let rows = try source.messages(after: after, upTo: plan.marks.messages, limit: options.messageBatchSize)
-        batch.sourceRows = rows.count
-        batch.lastSourceID = rows.last?.id
-        batch.messages.reserveCapacity(rows.count)
+        batch.messages.reserveCapacity(options.messageBatchSize)
         var monthRange: Range<Int64> = 0..<0
-        for row in rows {
+        // Mapped as they are read: no array of source rows in between.
+        _ = try source.messages(after: after, upTo: plan.marks.messages, limit: options.messageBatchSize) { row in
+            batch.sourceRows += 1
+            batch.lastSourceID = row.id
             guard let message = mapping.message(row, context: plan.messageContext, problems: &batch.problems) else {
                 batch.skipped += 1
-                continue
+                return
             }
             if !monthRange.contains(message.createdAt) {
                 let month = MonthOfYear(microseconds: message.createdAt)

@@ -45,5 +45,7 @@ public struct LegacyMessage: Sendable {
     /// The stored value and whether it was a readable integer (NULL is nil and readable).
     public var durationSeconds: Int64?
     public var durationUnreadable: Bool
+    /// Set when the stored text is the canonical form (nearly every row): then `createdAt` is not read.
+    public var createdAtMicroseconds: Int64?
     public var createdAt: LegacyText?
 }

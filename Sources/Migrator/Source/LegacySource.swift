@@ -95,6 +95,13 @@ public struct LegacySource: Sendable {
     }
 
     public func messages(after id: Int64, upTo mark: Int64, limit: Int) throws -> [LegacyMessage] {
+        try messages(after: id, upTo: mark, limit: limit) { $0 }
+    }
+
+    /// The messages in (id, mark], at most `limit`, each handed to `transform` as it is read.
+    public func messages<Row>(
+        after id: Int64, upTo mark: Int64, limit: Int, _ transform: (LegacyMessage) throws -> Row
+    ) throws -> [Row] {
         let v2 = layout.generation == .v2
         let sql = """
             SELECT id, \(v2 ? "conversation_id" : "NULL"), from_user_id, \(v2 ? "NULL" : "to_user_id"), content,
@@ -104,11 +111,12 @@ public struct LegacySource: Sendable {
             """
         return try database.rows(sql, [.integer(id), .integer(mark), .integer(Int64(limit))]) { row in
             let duration = row.integer(7)
-            return LegacyMessage(
+            let createdAt = row.canonicalTimestamp(8)
+            return try transform(LegacyMessage(
                 id: row.integer(0) ?? 0, conversationID: row.integer(1), fromUserID: row.integer(2), toUserID: row.integer(3),
                 content: row.optionalText(4), messageType: row.optionalText(5), attachmentPath: row.optionalText(6),
                 durationSeconds: duration, durationUnreadable: duration == nil && !row.isNull(7),
-                createdAt: row.optionalText(8))
+                createdAtMicroseconds: createdAt, createdAt: createdAt == nil ? row.optionalText(8) : nil))
         }
     }
 

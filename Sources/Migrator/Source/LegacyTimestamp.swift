@@ -10,6 +10,9 @@ public enum LegacyTimestamp {
 
     /// Microseconds since the Unix epoch, or nil when `text` is not a timestamp.
     public static func microseconds(parsing text: String) -> Int64? {
+        if let canonical = text.utf8.withContiguousStorageIfAvailable(microseconds(canonical:)), let canonical {
+            return canonical
+        }
         var bytes = Array(text.utf8)
         while let last = bytes.last, last == UInt8(ascii: " ") { bytes.removeLast() }
         while let first = bytes.first, first == UInt8(ascii: " ") { bytes.removeFirst() }
@@ -74,6 +77,31 @@ public enum LegacyTimestamp {
         let seconds = daysFromCivil(year: year, month: month, day: day) * 86_400
             + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
         return seconds * 1_000_000 + Int64(micros)
+    }
+
+    /// The common case, read without copying: exactly `YYYY-MM-DD HH:MM:SS` (what
+    /// `CURRENT_TIMESTAMP` writes), or nil for anything else (then `microseconds(parsing:)` reads
+    /// the other forms).
+    public static func microseconds(canonical bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard bytes.count == 19, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+              bytes[10] == UInt8(ascii: " "), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":")
+        else { return nil }
+        func number(_ start: Int, _ count: Int) -> Int? {
+            var value = 0
+            for index in start..<start + count {
+                let digit = Int(bytes[index]) - 48
+                guard (0...9).contains(digit) else { return nil }
+                value = value * 10 + digit
+            }
+            return value
+        }
+        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+              hour < 24, minute < 60, second < 60
+        else { return nil }
+        let seconds = daysFromCivil(year: year, month: month, day: day) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+        return seconds * 1_000_000
     }
 
     static func daysIn(month: Int, year: Int) -> Int {

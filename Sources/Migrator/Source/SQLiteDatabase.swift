@@ -135,4 +135,12 @@ public struct SQLiteRow {
     public func optionalText(_ column: Int32) -> LegacyText? {
         isNull(column) ? nil : text(column)
     }
+
+    /// The column as a timestamp when it is text in the canonical `YYYY-MM-DD HH:MM:SS` form, read
+    /// without making a string; nil otherwise (NULL, other forms: read those with `optionalText`).
+    public func canonicalTimestamp(_ column: Int32) -> Int64? {
+        guard sqlite3_column_type(statement, column) == SQLITE_TEXT, let text = sqlite3_column_text(statement, column) else { return nil }
+        let count = Int(sqlite3_column_bytes(statement, column))
+        return LegacyTimestamp.microseconds(canonical: UnsafeBufferPointer(start: text, count: count))
+    }
 }
