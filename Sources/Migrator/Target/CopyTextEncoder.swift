@@ -1,47 +1,54 @@
 import NIOCore
 
-/// Rows in PostgreSQL COPY's text format (tab-separated, `\N` for NULL, backslash escapes),
-/// written straight into a ByteBuffer for `PostgresConnection.copyFrom`.
+/// Rows in PostgreSQL COPY's text format (tab-separated, `\N` for NULL, backslash escapes).
+/// Written into a byte array and handed over as one ByteBuffer (`buffer`) for
+/// `PostgresConnection.copyFrom`: a million rows are ~20 million small appends, and an array
+/// append is a fraction of a ByteBuffer write's cost (no class storage to check each time).
 public struct CopyTextEncoder: Sendable {
-    public private(set) var buffer: ByteBuffer
+    private var bytes: [UInt8] = []
     private var startOfRow = true
-    private var scratch: [UInt8] = []
     public private(set) var rowCount = 0
 
     public init(capacity: Int = 1 << 16) {
-        buffer = ByteBufferAllocator().buffer(capacity: capacity)
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The rows written so far.
+    public var buffer: ByteBuffer {
+        ByteBuffer(bytes: bytes)
     }
 
     private mutating func separator() {
         if startOfRow {
             startOfRow = false
         } else {
-            buffer.writeInteger(UInt8(ascii: "\t"))
+            bytes.append(UInt8(ascii: "\t"))
         }
     }
 
     public mutating func null() {
         separator()
-        buffer.writeStaticString("\\N")
+        bytes.append(UInt8(ascii: "\\"))
+        bytes.append(UInt8(ascii: "N"))
     }
 
     public mutating func text(_ value: String?) {
         guard let value else { return null() }
         separator()
         var text = value
-        text.withUTF8 { bytes in
+        text.withUTF8 { utf8 in
             // Most values need no escaping: copy them in one go.
-            if !bytes.contains(where: Self.needsEscape) {
-                buffer.writeBytes(bytes)
+            if !utf8.contains(where: Self.needsEscape) {
+                bytes.append(contentsOf: utf8)
                 return
             }
-            for byte in bytes {
+            for byte in utf8 {
                 switch byte {
-                case 0x5C: buffer.writeStaticString("\\\\")
-                case 0x0A: buffer.writeStaticString("\\n")
-                case 0x0D: buffer.writeStaticString("\\r")
-                case 0x09: buffer.writeStaticString("\\t")
-                default: buffer.writeInteger(byte)
+                case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                default: bytes.append(byte)
                 }
             }
         }
@@ -57,56 +64,46 @@ public struct CopyTextEncoder: Sendable {
         decimal(Int64(value))
     }
 
-    /// The digits straight into the buffer: ids are most of a message row, and `String(value)`
+    /// The digits straight into the bytes: ids are most of a message row, and `String(value)`
     /// costs a generic conversion per column.
     private mutating func decimal(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
         let magnitude = value.magnitude
-        var digitCount = 1
+        var divisor: UInt64 = 1
+        while divisor <= magnitude / 10 { divisor *= 10 }
         var rest = magnitude
-        while rest >= 10 {
-            rest /= 10
-            digitCount += 1
-        }
-        let length = (value < 0 ? 1 : 0) + digitCount
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { target in
-            if value < 0 { target[0] = UInt8(ascii: "-") }
-            var index = length
-            var rest = magnitude
-            repeat {
-                index -= 1
-                target[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            } while rest > 0
-            return length
-        }
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        } while divisor > 0
     }
 
     public mutating func boolean(_ value: Bool) {
         separator()
-        buffer.writeInteger(value ? UInt8(ascii: "t") : UInt8(ascii: "f"))
+        bytes.append(value ? UInt8(ascii: "t") : UInt8(ascii: "f"))
     }
 
     /// A UTC timestamp given in microseconds since the epoch.
     public mutating func timestamp(microseconds: Int64) {
         separator()
-        scratch.removeAll(keepingCapacity: true)
-        LegacyTimestamp.writeCopyText(microseconds: microseconds, into: &scratch)
-        buffer.writeBytes(scratch)
+        LegacyTimestamp.writeCopyText(microseconds: microseconds, into: &bytes)
     }
 
     /// bytea in hex form (`\x...`, its backslash escaped for COPY).
-    public mutating func bytea(_ bytes: [UInt8]) {
+    public mutating func bytea(_ value: [UInt8]) {
         separator()
-        buffer.writeStaticString("\\\\x")
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        for byte in bytes {
-            buffer.writeInteger(digits[Int(byte >> 4)])
-            buffer.writeInteger(digits[Int(byte & 0x0F)])
+        bytes.append(contentsOf: [0x5C, 0x5C, UInt8(ascii: "x")])
+        for byte in value {
+            bytes.append(Self.hexDigits[Int(byte >> 4)])
+            bytes.append(Self.hexDigits[Int(byte & 0x0F)])
         }
     }
 
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     public mutating func endRow() {
-        buffer.writeInteger(UInt8(ascii: "\n"))
+        bytes.append(UInt8(ascii: "\n"))
         startOfRow = true
         rowCount += 1
     }
