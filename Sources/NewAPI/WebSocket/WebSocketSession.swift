@@ -20,7 +20,6 @@ actor WebSocketSession {
 
     private var grant: SocketAuthentication.Grant?
     private let authDeadline: ContinuousClock.Instant
-    private var frameBudget: FrameRateLimiter
     private var subscriptions: [Int64: ChatSubscription] = [:]
     private var lastSubscriptionID: UInt64 = 0
     /// The last `presence` event forwarded per user: a user shares several chats with this socket,
@@ -42,21 +41,16 @@ actor WebSocketSession {
         self.logger = logger
         self.outbound = OutboundQueue(maxFrames: limits.sendQueueFrames, maxBytes: limits.sendQueueBytes)
         self.authDeadline = .now + limits.authTimeout
-        self.frameBudget = FrameRateLimiter(rate: limits.framesPerSecond, burst: limits.frameBurst)
     }
 
     var userID: Int64? { grant?.userID }
 
     // MARK: client input
 
-    /// Spends one frame of the budget; past it the socket is closed with `Too many requests`.
-    func admitFrame() -> Bool {
-        guard !isClosing else { return false }
-        guard frameBudget.admit() else {
-            close(with: ServerFrame.ErrorText.tooManyRequests, code: .policyViolation)
-            return false
-        }
-        return true
+    /// The client sent frames beyond its budget (`FrameRateLimiter`, counted by the connection
+    /// as they arrive): the socket is closed with `Too many requests`.
+    func rejectFrameFlood() {
+        close(with: ServerFrame.ErrorText.tooManyRequests, code: .policyViolation)
     }
 
     /// The socket was just upgraded: over the per-IP connect limit (jwt-api.md §10.2) it is
