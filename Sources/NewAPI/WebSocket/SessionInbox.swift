@@ -1,3 +1,4 @@
+import MessengerCore
 import NIOCore
 
 /// Hands one socket's work to its session in arrival order, from the socket's event loop: the
@@ -14,7 +15,7 @@ final class SessionInbox {
         case message(String)
         case oversizedMessage
         case frameFlood
-        /// The connection is over (`WebSocketSession.end`).
+        /// The connection is over (`WebSocketSession.end`); the active-connections gauge drops.
         case end
     }
 
@@ -81,6 +82,9 @@ final class SessionInbox {
                     await session.rejectFrameFlood()
                 case .end:
                     await session.end()
+                    // Once the session is over, as before: a socket counts as active until its
+                    // subscriptions and presence are released.
+                    GatewayMetrics.shared.webSocketConnectionsActive.decrement()
                 }
             }
             let nextDeadline = deadline

@@ -88,8 +88,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         context.fireChannelInactive()
     }
 
-    /// The connection is over: timers stop, the session ends (subscriptions, presence), the gauge
-    /// drops. Exactly once, whichever way the connection went.
+    /// The connection is over: timers stop, the session ends (subscriptions, presence), then the
+    /// gauge drops. Exactly once, whichever way the connection went.
     private func end() {
         guard !ended else { return }
         ended = true
@@ -99,7 +99,6 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         pingTimer = nil
         closeTimer = nil
         inbox?.endSession()
-        GatewayMetrics.shared.webSocketConnectionsActive.decrement()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
