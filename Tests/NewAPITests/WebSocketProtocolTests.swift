@@ -205,4 +205,36 @@ struct WebSocketProtocolTests {
         #expect(wakes.withLock { $0 } == 3)
         #expect(queue.poll() == .finished)
     }
+
+    @Test("bus events reach the session in arrival order: one drain per burst, a bounded backlog")
+    func busEventMailbox() {
+        let mailbox = BusEventMailbox(limit: 3)
+        let event = { (n: Int) in BusEventMailbox.Event(payload: "\(n)", chatID: 1, subscriptionID: 1) }
+        #expect(mailbox.post(event(1)) == .startDrain)
+        #expect(mailbox.post(event(2)) == .queued)
+        #expect(mailbox.takeAll()?.map(\.payload) == ["1", "2"])
+        #expect(mailbox.post(event(3)) == .queued, "the drain is still running")
+        #expect(mailbox.takeAll()?.map(\.payload) == ["3"])
+        #expect(mailbox.takeAll() == nil)
+        #expect(mailbox.post(event(4)) == .startDrain, "the drain ended on the empty mailbox")
+        #expect(mailbox.post(event(5)) == .queued)
+        #expect(mailbox.post(event(6)) == .queued)
+        #expect(mailbox.post(event(7)) == .overflow)
+        #expect(mailbox.takeAll()?.map(\.payload) == ["4", "5", "6"])
+    }
+
+    @Test("the in-process bus calls each subscriber in publish order until it cancels")
+    func busCallbacks() async throws {
+        let bus = InProcessMessageBus()
+        let received = Mutex<[String]>([])
+        let subscription = await bus.subscribe(chatID: 7) { payload in received.withLock { $0.append(payload) } }
+        try await bus.publish(chatID: 7, payload: "a")
+        try await bus.publish(chatID: 8, payload: "other chat")
+        try await bus.publish(chatID: 7, payload: "b")
+        subscription.cancel()
+        subscription.cancel()
+        try await bus.publish(chatID: 7, payload: "after cancel")
+        #expect(received.withLock { $0 } == ["a", "b"])
+        #expect(bus.subscribedChatCount == 0)
+    }
 }
