@@ -116,11 +116,10 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Protocol errors (frame too large, bad control frame) were answered with their close
-        // code by the `WebSocketProtocolErrorHandler` in front of this handler.
-        if !(error is NIOWebSocketError) {
-            logger.debug("websocket connection error", metadata: ["error": "\(String(reflecting: error))"])
-        }
+        // Protocol errors (frame too large, bad control frame) are answered with their close code
+        // by the `WebSocketProtocolErrorHandler` in front of this handler, which then closes.
+        guard !(error is NIOWebSocketError) else { return }
+        logger.debug("websocket connection error", metadata: ["error": "\(String(reflecting: error))"])
         context.close(promise: nil)
     }
 
