@@ -26,7 +26,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     private let limits: WebSocketLimits
     private let keepAlive: TimeAmount
     private let logger: Logger
-    private let opening: SessionInbox.Work
+    /// The upgrade's part of the session's work; not kept once handed over (it holds the token).
+    private var opening: SessionInbox.Work?
     private var state = State.open
     private var context: ChannelHandlerContext?
     private var inbox: SessionInbox?
@@ -74,7 +75,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         // Arms the queue's wake-up (it wakes a consumer that found it empty).
         drainOutbound()
         // The connect limit and a `?token=` come before any client message.
-        inbox.submit(opening)
+        if let opening { inbox.submit(opening) }
+        opening = nil
         if !context.channel.isActive { end() }
     }
 
