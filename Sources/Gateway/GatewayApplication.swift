@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import LegacyCompat
 import Logging
 import MessengerCore
@@ -96,8 +95,7 @@ enum GatewayApplication {
 
         var app = Application(
             router: router,
-            // 64 KiB: the WebSocket message limit, so an oversized frame gets the protocol's own error.
-            server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: .init(maxFrameSize: 1 << 16))),
+            server: .http1WebSocket(WebSocketController(core: core)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: services,
             logger: logger)

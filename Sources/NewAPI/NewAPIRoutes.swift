@@ -10,9 +10,7 @@ public enum NewAPIRoutes {
         ChatController(core: core, authenticator: authenticator).addRoutes(to: router)
         InviteController(core: core, authenticator: authenticator).addRoutes(to: router)
         FileController(core: core, authenticator: authenticator).addRoutes(to: router)
-        var socketLimits = WebSocketLimits()
-        socketLimits.authTimeout = .seconds(core.limits.webSocketAuthTimeoutSeconds)
-        WebSocketController(core: core, limits: socketLimits).addRoutes(to: router)
+        WebSocketController(core: core).addRoutes(to: router)
         UsersSettingsStickersRoutes.add(to: router, core: core, authenticator: authenticator)
     }
 }

@@ -10,6 +10,7 @@ final class RawWebSocket {
     enum Frame: Equatable {
         case text(String)
         case close(code: Int?, reason: String)
+        case pong(payload: [UInt8])
         case other(opcode: UInt8)
     }
 
@@ -107,6 +108,8 @@ final class RawWebSocket {
         case 0x8:
             let code = payload.count >= 2 ? Int(payload[0]) << 8 | Int(payload[1]) : nil
             return .close(code: code, reason: String(decoding: payload.dropFirst(2), as: UTF8.self))
+        case 0xA:
+            return .pong(payload: payload)
         case let opcode:
             return .other(opcode: opcode)
         }
@@ -121,10 +124,20 @@ final class RawWebSocket {
         try await sendFrame(opcode: 0x8, payload: [0x03, 0xE8])
     }
 
+    /// A protocol-level ping (not the JSON `ping` message).
+    func sendPing(_ payload: [UInt8]) async throws {
+        try await sendFrame(opcode: 0x9, payload: payload)
+    }
+
+    /// One text message as several frames: a text frame, then continuations, FIN on the last.
+    func sendTextFragment(_ text: String, first: Bool, last: Bool) async throws {
+        try await sendFrame(opcode: first ? 0x1 : 0x0, payload: Array(text.utf8), fin: last)
+    }
+
     /// Client frames are masked (RFC 6455 §5.3).
-    private func sendFrame(opcode: UInt8, payload: [UInt8]) async throws {
+    private func sendFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true) async throws {
         var frame = ByteBuffer()
-        frame.writeInteger(0x80 | opcode)
+        frame.writeInteger((fin ? 0x80 : 0) | opcode)
         if payload.count < 126 {
             frame.writeInteger(UInt8(0x80 | payload.count))
         } else if payload.count <= 0xFFFF {

@@ -167,6 +167,60 @@ struct WebSocketTests {
         }
     }
 
+    // MARK: transport
+
+    @Test("a message in fragments with a protocol ping between them: the pong at once, then the reply")
+    func fragmentsAndProtocolPing() async throws {
+        try await Self.withFixture { f in
+            let frames = try await RawWebSocket.session(port: f.gateway.port, path: "/ws?token=\(f.bob.accessToken)") { socket in
+                var frames = [try await socket.next()]
+                try await socket.sendTextFragment(#"{"type""#, first: true, last: false)
+                try await socket.sendPing([1, 2, 3])
+                try await socket.sendTextFragment(#":"pi"#, first: false, last: false)
+                try await socket.sendTextFragment(#"ng"}"#, first: false, last: true)
+                frames.append(try await socket.next())
+                frames.append(try await socket.next())
+                try await socket.sendClose()
+                return frames + (try await socket.remainingFrames()).map { $0 }
+            }
+            #expect(frames == [
+                .text(#"{"type":"auth_ok","user_id":\#(f.bob.userID)}"#), .pong(payload: [1, 2, 3]), .text(#"{"type":"pong"}"#),
+                .close(code: 1000, reason: ""),
+            ])
+        }
+    }
+
+    @Test("plain GET /ws answers 200; an upgrade of another path is refused with 400")
+    func nonUpgradeRequests() async throws {
+        try await Self.withFixture { f in
+            let plain = try await HTTPTestClient.request(f.gateway.baseURL + "/ws")
+            #expect(plain.status == 200)
+            #expect(plain.body.isEmpty)
+            let status = try await RawWebSocket.session(port: f.gateway.port, path: "/chats") { socket in socket.status }
+            #expect(status.hasPrefix("HTTP/1.1 400"))
+            // The connection's first request picks its pipeline: HTTP still works after a refusal.
+            #expect(try await HTTPTestClient.request(f.gateway.baseURL + "/health").status == 200)
+        }
+    }
+
+    @Test("the gateway shutting down closes idle sockets with 1000 and exits cleanly")
+    func shutdownClosesSockets() async throws {
+        try await ScratchDatabase.with { database, _ in
+            let gateway = try await GatewayProcess.start(databaseURL: database.url, environment: Self.environment)
+            let bob = try await APISession.register(on: gateway, username: "bob")
+            let (frames, status) = try await RawWebSocket.session(port: gateway.port, path: "/ws?token=\(bob.accessToken)") { socket in
+                let first = try await socket.next()
+                async let stopped = gateway.stop(timeout: .seconds(20))
+                let rest = try await socket.remainingFrames()
+                // Answering the close frame lets the gateway finish without waiting out the grace.
+                try? await socket.sendClose()
+                return ([first] + rest.map { $0 }, await stopped)
+            }
+            #expect(frames == [.text(#"{"type":"auth_ok","user_id":\#(bob.userID)}"#), .close(code: 1000, reason: "")])
+            #expect(status == 0)
+        }
+    }
+
     // MARK: protocol errors
 
     @Test("bad JSON, unknown types and wrong field types get the §5 error and keep the socket")

@@ -1,7 +1,8 @@
 import Foundation
-import HummingbirdWebSocket
 import MessengerCore
 import NIOCore
+import NIOWebSocket
+import Synchronization
 import Testing
 
 @testable import NewAPI
@@ -105,7 +106,7 @@ struct WebSocketProtocolTests {
     @Test("messages are assembled across fragments and limited as a whole")
     func assembly() {
         var assembler = InboundMessageAssembler(maxBytes: 10)
-        let steps: [(WebSocketDataFrame.Opcode, String, Bool, InboundMessageAssembler.Outcome)] = [
+        let steps: [(WebSocketOpcode, String, Bool, InboundMessageAssembler.Outcome)] = [
             (.text, "hello", true, .text("hello")),
             (.binary, "bin", true, .binary),
             (.text, "he", false, .incomplete),
@@ -125,15 +126,15 @@ struct WebSocketProtocolTests {
     }
 
     @Test("the send queue keeps order, puts the close last, and overflows once")
-    func queueOrderAndOverflow() async {
+    func queueOrderAndOverflow() {
         let queue = OutboundQueue(maxFrames: 3, maxBytes: 1 << 20)
         #expect(queue.offer("a") == .queued)
         #expect(queue.offer("b") == .queued)
-        #expect(await queue.next() == .text("a"))
+        #expect(queue.poll() == .item(.text("a")))
         queue.close(.policyViolation, reason: "bye")
         #expect(queue.offer("late") == .refused)
-        #expect(await queue.next() == .text("b"))
-        #expect(await queue.next() == .close(.policyViolation, reason: "bye"))
+        #expect(queue.poll() == .item(.text("b")))
+        #expect(queue.poll() == .item(.close(.policyViolation, reason: "bye")))
 
         let full = OutboundQueue(maxFrames: 2, maxBytes: 1 << 20)
         #expect(full.offer("1") == .queued)
@@ -142,8 +143,10 @@ struct WebSocketProtocolTests {
         #expect(full.offer("3") == .overflow)
         #expect(full.didOverflow)
         #expect(full.offer("4") == .refused)
-        #expect(await full.next() == nil)
-        #expect(await full.waitUntilFinished())
+        #expect(full.poll() == .finished)
+        let reported = Mutex<Bool?>(nil)
+        full.onFinish { overflowed in reported.withLock { $0 = overflowed } }
+        #expect(reported.withLock { $0 } == true)
 
         let bytes = OutboundQueue(maxFrames: 100, maxBytes: 4)
         #expect(bytes.offer("abc") == .queued)
@@ -155,31 +158,83 @@ struct WebSocketProtocolTests {
         let queue = OutboundQueue(maxFrames: 1, maxBytes: 1 << 20)
         #expect(queue.offer("live") == .queued)
         let replay = Task { await queue.offerWhenRoom("replayed") }
-        #expect(await queue.next() == .text("live"))
+        #expect(queue.poll() == .item(.text("live")))
         #expect(await replay.value)
-        #expect(await queue.next() == .text("replayed"))
+        #expect(queue.poll() == .item(.text("replayed")))
         #expect(!queue.didOverflow)
 
         #expect(queue.offer("x") == .queued)
         let blocked = Task { await queue.offerWhenRoom("never") }
-        let watcher = Task { await queue.waitUntilFinished() }
+        let reported = Mutex<Bool?>(nil)
+        queue.onFinish { overflowed in reported.withLock { $0 = overflowed } }
         queue.finish()
         #expect(await blocked.value == false)
-        #expect(await watcher.value == false)
-        #expect(await queue.next() == nil)
+        #expect(reported.withLock { $0 } == false)
+        #expect(queue.poll() == .finished)
     }
 
-    @Test("cancelling a waiting replay or writer ends the wait")
+    @Test("cancelling a waiting replay ends the wait")
     func queueCancellation() async {
         let queue = OutboundQueue(maxFrames: 1, maxBytes: 1 << 20)
         #expect(queue.offer("x") == .queued)
         let replay = Task { await queue.offerWhenRoom("y") }
         replay.cancel()
         #expect(await replay.value == false)
+    }
 
-        let empty = OutboundQueue(maxFrames: 1, maxBytes: 1 << 20)
-        let writer = Task { await empty.next() }
-        writer.cancel()
-        #expect(await writer.value == nil)
+    @Test("the consumer is woken once per empty poll: by the next item, the close, or the end")
+    func queueWakesItsConsumer() {
+        let queue = OutboundQueue(maxFrames: 8, maxBytes: 1 << 20)
+        let wakes = Mutex(0)
+        queue.setConsumer { wakes.withLock { $0 += 1 } }
+        #expect(queue.offer("a") == .queued)
+        #expect(wakes.withLock { $0 } == 0, "nobody waited yet")
+        #expect(queue.poll() == .item(.text("a")))
+        #expect(queue.poll() == .empty)
+        #expect(queue.offer("b") == .queued)
+        #expect(queue.offer("c") == .queued)
+        #expect(wakes.withLock { $0 } == 1)
+        #expect(queue.poll() == .item(.text("b")))
+        #expect(queue.poll() == .item(.text("c")))
+        #expect(queue.poll() == .empty)
+        queue.close(.policyViolation, reason: "bye")
+        #expect(wakes.withLock { $0 } == 2)
+        #expect(queue.poll() == .item(.close(.policyViolation, reason: "bye")))
+        #expect(queue.poll() == .empty)
+        queue.finish()
+        #expect(wakes.withLock { $0 } == 3)
+        #expect(queue.poll() == .finished)
+    }
+
+    @Test("bus events reach the session in arrival order: one drain per burst, a bounded backlog")
+    func busEventMailbox() {
+        let mailbox = BusEventMailbox(limit: 3)
+        let event = { (n: Int) in BusEventMailbox.Event(payload: "\(n)", chatID: 1, subscriptionID: 1) }
+        #expect(mailbox.post(event(1)) == .startDrain)
+        #expect(mailbox.post(event(2)) == .queued)
+        #expect(mailbox.takeAll()?.map(\.payload) == ["1", "2"])
+        #expect(mailbox.post(event(3)) == .queued, "the drain is still running")
+        #expect(mailbox.takeAll()?.map(\.payload) == ["3"])
+        #expect(mailbox.takeAll() == nil)
+        #expect(mailbox.post(event(4)) == .startDrain, "the drain ended on the empty mailbox")
+        #expect(mailbox.post(event(5)) == .queued)
+        #expect(mailbox.post(event(6)) == .queued)
+        #expect(mailbox.post(event(7)) == .overflow)
+        #expect(mailbox.takeAll()?.map(\.payload) == ["4", "5", "6"])
+    }
+
+    @Test("the in-process bus calls each subscriber in publish order until it cancels")
+    func busCallbacks() async throws {
+        let bus = InProcessMessageBus()
+        let received = Mutex<[String]>([])
+        let subscription = await bus.subscribe(chatID: 7) { payload in received.withLock { $0.append(payload) } }
+        try await bus.publish(chatID: 7, payload: "a")
+        try await bus.publish(chatID: 8, payload: "other chat")
+        try await bus.publish(chatID: 7, payload: "b")
+        subscription.cancel()
+        subscription.cancel()
+        try await bus.publish(chatID: 7, payload: "after cancel")
+        #expect(received.withLock { $0 } == ["a", "b"])
+        #expect(bus.subscribedChatCount == 0)
     }
 }

@@ -1,19 +1,16 @@
 import Hummingbird
-import HummingbirdWebSocket
 import LegacyCompat
 import NewAPI
 import NIOCore
 
 /// The one request context of the gateway: what every controller, of both API generations, sees.
-struct GatewayRequestContext: RequestContext, WebSocketRequestContext, NewAPIRequestContext, LegacyRequestContext {
+struct GatewayRequestContext: RequestContext, NewAPIRequestContext, LegacyRequestContext {
     var coreContext: CoreRequestContextStorage
-    let webSocket: WebSocketHandlerReference<Self>
     let remoteAddress: SocketAddress?
     var legacySession: LegacySession?
 
     init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.webSocket = .init()
         self.remoteAddress = source.channel.remoteAddress
     }
 

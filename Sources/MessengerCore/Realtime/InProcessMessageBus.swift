@@ -1,46 +1,39 @@
 import Synchronization
 
 /// The bus of a single-node gateway (no REDIS_URL): events go straight to this process's
-/// subscribers.
+/// subscribers, on the publisher's task.
 public final class InProcessMessageBus: MessageBus {
     private struct Subscriber {
         let id: UInt64
-        let continuation: AsyncStream<String>.Continuation
+        let deliver: @Sendable (String) -> Void
     }
     private struct State {
         var nextID: UInt64 = 0
         var subscribers: [Int64: [Subscriber]] = [:]
     }
     private let state = Mutex(State())
-    /// Events a slow subscriber may have queued before older ones are dropped; the WebSocket layer
-    /// closes such a subscriber and it resumes from its last message id.
-    private let bufferLimit: Int
 
-    public init(bufferLimit: Int = 1024) {
-        self.bufferLimit = bufferLimit
-    }
+    public init() {}
 
     public func publish(chatID: Int64, payload: String) async throws {
         let subscribers = state.withLock { $0.subscribers[chatID] ?? [] }
         for subscriber in subscribers {
-            subscriber.continuation.yield(payload)
+            subscriber.deliver(payload)
         }
     }
 
-    public func subscribe(chatID: Int64) async -> AsyncStream<String> {
-        let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(bufferLimit))
+    public func subscribe(chatID: Int64, deliver: @escaping @Sendable (String) -> Void) async -> BusSubscription {
         let id = state.withLock { state in
             state.nextID += 1
-            state.subscribers[chatID, default: []].append(Subscriber(id: state.nextID, continuation: continuation))
+            state.subscribers[chatID, default: []].append(Subscriber(id: state.nextID, deliver: deliver))
             return state.nextID
         }
-        continuation.onTermination = { [weak self] _ in
+        return BusSubscription { [weak self] in
             self?.state.withLock { state in
                 state.subscribers[chatID]?.removeAll { $0.id == id }
                 if state.subscribers[chatID]?.isEmpty == true { state.subscribers[chatID] = nil }
             }
         }
-        return stream
     }
 
     /// Chats with at least one subscriber on this node (for tests and metrics).

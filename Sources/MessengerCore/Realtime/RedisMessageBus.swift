@@ -18,12 +18,11 @@ import Synchronization
 /// `connectionWait` for a reconnection) and `publish` throws (the caller counts it). Runs as a
 /// Service; graceful shutdown or cancellation stops the thread.
 public final class RedisMessageBus: MessageBus, Service {
-    private typealias Table = ChannelSubscriptions<AsyncStream<String>.Continuation, CheckedContinuation<Void, any Error>>
+    private typealias Table = ChannelSubscriptions<@Sendable (String) -> Void, CheckedContinuation<Void, any Error>>
 
     private let publisher: RedisClient
     private let settings: RedisSettings
     private let logger: Logger
-    private let bufferLimit: Int
     private let table = Mutex(Table())
     private let nextSubscriberID = Atomic<UInt64>(0)
     private let isStopping = Atomic<Bool>(false)
@@ -42,13 +41,10 @@ public final class RedisMessageBus: MessageBus, Service {
     static let subscriberUp = GatewayMetrics.shared.registry.makeGauge(
         descriptor: .family("messenger_redis_subscriber_up", "1 while this node's Redis pub/sub connection is up, else 0"))
 
-    /// `bufferLimit`: events a subscriber may have waiting before the oldest are dropped (the
-    /// WebSocket layer closes such a socket long before, see docs/websocket.md §6).
-    public init(publisher: RedisClient, logger: Logger, bufferLimit: Int = 1024) throws {
+    public init(publisher: RedisClient, logger: Logger) throws {
         self.publisher = publisher
         self.settings = publisher.settings
         self.logger = logger
-        self.bufferLimit = bufferLimit
         self.wakeup = try WakeupPipe()
         Self.subscriberUp.set(to: 0)
     }
@@ -59,10 +55,9 @@ public final class RedisMessageBus: MessageBus, Service {
         _ = try await publisher.command(["PUBLISH", BusChannel.name(chatID), BusTimestamp.stamp(payload)])
     }
 
-    public func subscribe(chatID: Int64) async throws -> AsyncStream<String> {
-        let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(bufferLimit))
+    public func subscribe(chatID: Int64, deliver: @escaping @Sendable (String) -> Void) async throws -> BusSubscription {
         let id = nextSubscriberID.add(1, ordering: .relaxed).newValue
-        continuation.onTermination = { [weak self] _ in
+        let subscription = BusSubscription { [weak self] in
             self?.removeSubscriber(id, from: chatID)
         }
         // A connection being (re)made is waited for briefly: right after startup, or a Redis
@@ -71,7 +66,7 @@ public final class RedisMessageBus: MessageBus, Service {
         while true {
             do {
                 try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
-                    switch table.withLock({ $0.add(chatID, id: id, subscriber: continuation, waiter: waiter) }) {
+                    switch table.withLock({ $0.add(chatID, id: id, subscriber: deliver, waiter: waiter) }) {
                     case .active:
                         waiter.resume()
                     case .waiting:
@@ -80,11 +75,11 @@ public final class RedisMessageBus: MessageBus, Service {
                         waiter.resume(throwing: Unavailable())
                     }
                 }
-                return stream
+                return subscription
             } catch is Unavailable where ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(100))
             } catch {
-                continuation.finish()
+                subscription.cancel()
                 throw error is Unavailable ? RedisError("the pub/sub connection is down") : error
             }
         }
@@ -231,7 +226,7 @@ public final class RedisMessageBus: MessageBus, Service {
             }
             let event = ResubscribedEvent.payload(chatID: chatID)
             for subscriber in resubscribed {
-                subscriber.yield(event)
+                subscriber(event)
             }
         default:
             // unsubscribe confirmations and PING answers carry nothing to act on.
@@ -247,7 +242,7 @@ public final class RedisMessageBus: MessageBus, Service {
             RealtimeMetrics.shared.busDeliveryLag.record(.microseconds(Int64(lag * 1_000_000)))
         }
         for subscriber in table.withLock({ $0.subscribers(of: chatID) }) {
-            subscriber.yield(payload)
+            subscriber(payload)
         }
     }
 }

@@ -1,10 +1,13 @@
-/// One chat a socket follows: the task that reads the chat's bus channel, and what keeps the
+import MessengerCore
+
+/// One chat a socket follows: its registration on the chat's bus channel, and what keeps the
 /// resume lossless and free of duplicates.
 struct ChatSubscription: Sendable {
-    /// Tells a current subscription from an older one to the same chat whose task may still
-    /// deliver a last event.
+    /// Tells a current subscription from an older one to the same chat that may still deliver a
+    /// last event.
     let id: UInt64
-    let forwarder: Task<Void, Never>
+    /// Nil while the bus subscription is being made (events are held meanwhile).
+    var bus: BusSubscription?
     /// Live events that arrived before the subscription was confirmed (membership checked, missed
     /// messages replayed); nil once live. The bus subscription starts before the history query,
     /// so together they leave no gap.

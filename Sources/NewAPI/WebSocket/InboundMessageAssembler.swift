@@ -1,5 +1,5 @@
-import HummingbirdWebSocket
 import NIOCore
+import NIOWebSocket
 
 /// Joins a client's data frames into messages and enforces the message size limit across all
 /// fragments (jwt-api.md §5.7), so a message split into many small frames is refused like one big
@@ -22,12 +22,12 @@ struct InboundMessageAssembler: Sendable {
         self.maxBytes = maxBytes
     }
 
-    mutating func append(_ opcode: WebSocketDataFrame.Opcode, _ data: ByteBuffer, fin: Bool) -> Outcome {
+    mutating func append(_ opcode: WebSocketOpcode, _ data: ByteBuffer, fin: Bool) -> Outcome {
         var data = data
         switch opcode {
         case .text, .binary:
-            // A new message replaces an unfinished one; the WebSocket layer below has already
-            // enforced the framing rules.
+            // A new message replaces an unfinished one (RFC 6455 forbids interleaving; a client
+            // that does it loses the unfinished message rather than the socket).
             pending = nil
             pendingIsText = opcode == .text
             guard data.readableBytes <= maxBytes else { return .tooLarge }
@@ -49,6 +49,9 @@ struct InboundMessageAssembler: Sendable {
             }
             pending = nil
             return pendingIsText ? .text(String(buffer: buffer)) : .binary
+        default:
+            // Control frames never reach the assembler.
+            return .incomplete
         }
     }
 }

@@ -1,7 +1,8 @@
 import Synchronization
 
 /// The bounded send queue of one socket. Everything the server sends goes through it, so replies,
-/// replayed and live events keep one order; one writer task drains it into the network.
+/// replayed and live events keep one order; the socket's channel handler drains it on its event
+/// loop (`poll`) whenever the queue wakes it.
 ///
 /// Live events are offered without waiting: when the socket cannot keep up, the queue overflows,
 /// drops what it holds and reports it once, and the connection is closed as a slow consumer
@@ -21,6 +22,14 @@ final class OutboundQueue: Sendable {
         case refused
     }
 
+    enum Poll: Equatable, Sendable {
+        case item(Item)
+        /// Nothing queued: the consumer is woken when something is.
+        case empty
+        /// Nothing more will come (the connection is over, or the queue overflowed).
+        case finished
+    }
+
     private struct State {
         var items: [Item] = []
         var head = 0
@@ -30,10 +39,11 @@ final class OutboundQueue: Sendable {
         /// Nothing more is accepted or handed out.
         var finished = false
         var overflowed = false
-        var writer: CheckedContinuation<Item?, Never>?
+        /// The consumer found the queue empty and waits to be woken.
+        var consumerWaits = false
+        var wakeConsumer: (@Sendable () -> Void)?
         var roomWaiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
         var nextWaiterID: UInt64 = 0
-        var endWatchers: [CheckedContinuation<Bool, Never>] = []
         var finishActions: [@Sendable (Bool) -> Void] = []
 
         var count: Int { items.count - head }
@@ -53,6 +63,19 @@ final class OutboundQueue: Sendable {
             if case .text(let text) = item { bytes -= text.utf8.count }
             return item
         }
+
+        /// Appends `item`; the consumer to wake, if it waits.
+        mutating func append(_ item: Item) -> (@Sendable () -> Void)? {
+            items.append(item)
+            if case .text(let text) = item { bytes += text.utf8.count }
+            return takeWaitingConsumer()
+        }
+
+        mutating func takeWaitingConsumer() -> (@Sendable () -> Void)? {
+            guard consumerWaits else { return nil }
+            consumerWaits = false
+            return wakeConsumer
+        }
     }
 
     let maxFrames: Int
@@ -66,28 +89,47 @@ final class OutboundQueue: Sendable {
 
     var didOverflow: Bool { state.withLock { $0.overflowed } }
 
+    /// Sets who is woken (once per `poll` that found the queue empty) when an item arrives or the
+    /// queue finishes. The wake-up should only schedule the drain, not drain in place.
+    func setConsumer(_ wake: @escaping @Sendable () -> Void) {
+        state.withLock { $0.wakeConsumer = wake }
+    }
+
+    /// The next item without waiting. `.empty` arms the consumer's wake-up.
+    func poll() -> Poll {
+        var wakeRoomWaiter: CheckedContinuation<Bool, Never>?
+        let result = state.withLock { state -> Poll in
+            if state.finished { return .finished }
+            guard let item = state.popFirst() else {
+                state.consumerWaits = true
+                return .empty
+            }
+            if let (id, waiter) = state.roomWaiters.first {
+                state.roomWaiters.removeValue(forKey: id)
+                wakeRoomWaiter = waiter
+            }
+            return .item(item)
+        }
+        wakeRoomWaiter?.resume(returning: true)
+        return result
+    }
+
     /// Queues a live frame, or finishes the queue as overflowed when it is full.
     @discardableResult
     func offer(_ text: String) -> Offer {
-        var resumeWriter: (CheckedContinuation<Item?, Never>, Item)?
+        var wake: (@Sendable () -> Void)?
         var toFinish: Finished?
         let outcome = state.withLock { state -> Offer in
             guard !state.finished, !state.closing else { return .refused }
-            if let writer = state.writer {
-                state.writer = nil
-                resumeWriter = (writer, .text(text))
-                return .queued
-            }
             guard state.count < maxFrames, state.bytes + text.utf8.count <= maxBytes else {
                 state.overflowed = true
                 toFinish = Self.finish(&state)
                 return .overflow
             }
-            state.items.append(.text(text))
-            state.bytes += text.utf8.count
+            wake = state.append(.text(text))
             return .queued
         }
-        if let (writer, item) = resumeWriter { writer.resume(returning: item) }
+        wake?()
         toFinish?.resumeAll()
         return outcome
     }
@@ -124,67 +166,30 @@ final class OutboundQueue: Sendable {
 
     /// Like `offer`, but a full queue refuses (reported as `.overflow`) without finishing.
     private func offerIfRoom(_ text: String) -> Offer {
-        var resumeWriter: (CheckedContinuation<Item?, Never>, Item)?
+        var wake: (@Sendable () -> Void)?
         let outcome = state.withLock { state -> Offer in
             guard !state.finished, !state.closing else { return .refused }
-            if let writer = state.writer {
-                state.writer = nil
-                resumeWriter = (writer, .text(text))
-                return .queued
-            }
             guard state.count < maxFrames, state.bytes + text.utf8.count <= maxBytes else { return .overflow }
-            state.items.append(.text(text))
-            state.bytes += text.utf8.count
+            wake = state.append(.text(text))
             return .queued
         }
-        if let (writer, item) = resumeWriter { writer.resume(returning: item) }
+        wake?()
         return outcome
     }
 
     /// Queues the close frame after everything already queued; later offers are refused.
     func close(_ code: WebSocketCloseCode, reason: String) {
-        var resumeWriter: CheckedContinuation<Item?, Never>?
+        var wake: (@Sendable () -> Void)?
         var waiters: [CheckedContinuation<Bool, Never>] = []
         state.withLock { state in
             guard !state.finished, !state.closing else { return }
             state.closing = true
             waiters = Array(state.roomWaiters.values)
             state.roomWaiters = [:]
-            if let writer = state.writer {
-                state.writer = nil
-                resumeWriter = writer
-            } else {
-                state.items.append(.close(code, reason: reason))
-            }
+            wake = state.append(.close(code, reason: reason))
         }
-        resumeWriter?.resume(returning: .close(code, reason: reason))
+        wake?()
         for waiter in waiters { waiter.resume(returning: false) }
-    }
-
-    /// The next frame to send, waiting for one; nil once the queue is finished. Cancelling the
-    /// waiting writer finishes the queue (the connection is ending).
-    func next() async -> Item? {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Item?, Never>) in
-                var wakeRoomWaiter: CheckedContinuation<Bool, Never>?
-                let immediate = state.withLock { state -> Item?? in
-                    if state.finished || Task.isCancelled { return .some(nil) }
-                    if let item = state.popFirst() {
-                        if let (id, waiter) = state.roomWaiters.first {
-                            state.roomWaiters.removeValue(forKey: id)
-                            wakeRoomWaiter = waiter
-                        }
-                        return .some(item)
-                    }
-                    state.writer = continuation
-                    return nil
-                }
-                wakeRoomWaiter?.resume(returning: true)
-                if let immediate { continuation.resume(returning: immediate) }
-            }
-        } onCancel: {
-            finish()
-        }
     }
 
     /// Drops everything and wakes every waiter: the connection is over.
@@ -203,25 +208,8 @@ final class OutboundQueue: Sendable {
         finished.resumeAll()
     }
 
-    /// Returns once the queue is finished: true when it overflowed. Cancelling the wait finishes
-    /// the queue (the connection is ending).
-    func waitUntilFinished() async -> Bool {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                let done = state.withLock { state -> Bool? in
-                    if state.finished || Task.isCancelled { return state.overflowed }
-                    state.endWatchers.append(continuation)
-                    return nil
-                }
-                if let done { continuation.resume(returning: done) }
-            }
-        } onCancel: {
-            finish()
-        }
-    }
-
     /// Calls `action` once the queue is finished, with true when it overflowed; at once when it
-    /// already is. Unlike `waitUntilFinished`, no task has to wait for it.
+    /// already is.
     func onFinish(_ action: @escaping @Sendable (Bool) -> Void) {
         let overflowed = state.withLock { state -> Bool? in
             if state.finished { return state.overflowed }
@@ -231,18 +219,16 @@ final class OutboundQueue: Sendable {
         if let overflowed { action(overflowed) }
     }
 
-    /// Continuations to resume once the lock is released.
+    /// What to wake once the lock is released.
     private struct Finished {
-        var writer: CheckedContinuation<Item?, Never>?
+        var consumer: (@Sendable () -> Void)?
         var roomWaiters: [CheckedContinuation<Bool, Never>] = []
-        var endWatchers: [CheckedContinuation<Bool, Never>] = []
         var finishActions: [@Sendable (Bool) -> Void] = []
         var overflowed = false
 
         func resumeAll() {
-            writer?.resume(returning: nil)
+            consumer?()
             for waiter in roomWaiters { waiter.resume(returning: false) }
-            for watcher in endWatchers { watcher.resume(returning: overflowed) }
             for action in finishActions { action(overflowed) }
         }
     }
@@ -254,12 +240,12 @@ final class OutboundQueue: Sendable {
         state.head = 0
         state.bytes = 0
         let finished = Finished(
-            writer: state.writer, roomWaiters: Array(state.roomWaiters.values), endWatchers: state.endWatchers,
+            consumer: state.takeWaitingConsumer(), roomWaiters: Array(state.roomWaiters.values),
             finishActions: state.finishActions, overflowed: state.overflowed)
-        state.writer = nil
         state.roomWaiters = [:]
-        state.endWatchers = []
         state.finishActions = []
+        // The consumer's closure may hold the connection: drop it with the queue.
+        state.wakeConsumer = nil
         return finished
     }
 }

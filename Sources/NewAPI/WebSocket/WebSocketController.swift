@@ -1,60 +1,54 @@
 import Hummingbird
-import HummingbirdWebSocket
+import HummingbirdCore
 import Logging
 import MessengerCore
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
 
-/// `GET /ws` (jwt-api.md §5): one `WebSocketSession` per socket, behind the per-IP connect limit.
-/// The protocol lives in the session; this only wires it up.
+/// `GET /ws` (jwt-api.md §5): which upgrades are served, and one `WebSocketSession` per socket,
+/// behind the per-IP connect limit. The protocol lives in the session, the socket's I/O in
+/// `WebSocketConnectionHandler`; this only wires them up. The server side is
+/// `HTTPServerBuilder.http1WebSocket` (`WebSocketServerChannel`).
 public struct WebSocketController: Sendable {
     let core: CoreServices
     let limits: WebSocketLimits
+    /// The server's protocol ping period (hummingbird-websocket's auto-ping default, kept).
+    let keepAlive = TimeAmount.seconds(30)
 
-    public init(core: CoreServices, limits: WebSocketLimits = WebSocketLimits()) {
+    /// The limits of `WebSocketLimits`, with the configured auth timeout (`WS_AUTH_TIMEOUT_S`).
+    public init(core: CoreServices) {
+        var limits = WebSocketLimits()
+        limits.authTimeout = .seconds(core.limits.webSocketAuthTimeoutSeconds)
+        self.init(core: core, limits: limits)
+    }
+
+    public init(core: CoreServices, limits: WebSocketLimits) {
         self.core = core
         self.limits = limits
     }
 
-    /// Registers `/ws` when the router's context can upgrade. `NewAPIRoutes.register` does not
-    /// require `WebSocketRequestContext` of its context, so the capability is looked up at run
-    /// time; the gateway's context has it, and a router without it gets no `/ws`.
-    public func addRoutes<Context: NewAPIRequestContext>(to router: Router<Context>) {
-        guard let upgradable = router as? any WebSocketRouteTarget else {
-            core.logger.error("router context cannot upgrade to WebSocket: /ws not registered")
-            assertionFailure("the gateway's request context must conform to WebSocketRequestContext")
-            return
-        }
-        upgradable.addWebSocketRoute(self)
+    /// A plain `GET /ws` (no upgrade) reaches the router like any request and answers 200 with an
+    /// empty body, as the route hummingbird-websocket registered did.
+    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        router.get("/ws") { _, _ -> HTTPResponse.Status in .ok }
     }
 
-    func addRoutes<Context: NewAPIRequestContext & WebSocketRequestContext>(upgradingOn router: Router<Context>) {
-        router.ws("/ws") { inbound, outbound, context in
-            // The query may hold a token: it is read here and never logged (D-35).
-            let token = context.request.uri.queryParameters["token"].map(String.init)
-            await serve(inbound: inbound, outbound: outbound, clientIP: context.requestContext.clientIP, queryToken: token)
-        }
+    /// Whether an upgrade request is for this endpoint (the router's matching: `GET`, path `/ws`,
+    /// any query).
+    func serves(_ head: HTTPRequestHead) -> Bool {
+        head.method == .GET && URI(head.uri).path.split(separator: "/") == ["ws"]
     }
 
-    /// One socket, from the upgrade to its close. The connect limit is checked by the session
-    /// once the socket is open (see `WebSocketSession.open`).
-    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, clientIP: String, queryToken: String?) async {
-        let metrics = GatewayMetrics.shared
-        metrics.webSocketConnectionsTotal.increment()
-        metrics.webSocketConnectionsActive.increment()
-        // Every way out of `run` passes here, so the gauge stays exact.
-        defer { metrics.webSocketConnectionsActive.decrement() }
+    /// The socket was upgraded: its session and handler go into the channel's pipeline. The query
+    /// may hold a token: it is read here and never logged (D-35). The client's address is the
+    /// connection's peer, as `GatewayRequestContext.clientIP` takes it for HTTP requests.
+    func startConnection(on channel: any Channel, request head: HTTPRequestHead, logger: Logger) throws {
+        let token = URI(head.uri).queryParameters["token"].map(String.init)
+        let clientIP = channel.remoteAddress?.ipAddress ?? "unknown"
         let session = WebSocketSession(core: core, limits: limits, logger: core.logger)
-        let connection = WebSocketConnection(session: session, limits: limits, logger: core.logger)
-        await connection.run(inbound: inbound, outbound: outbound, clientIP: clientIP, queryToken: queryToken)
-    }
-}
-
-/// A router whose context supports the WebSocket upgrade.
-protocol WebSocketRouteTarget {
-    func addWebSocketRoute(_ controller: WebSocketController)
-}
-
-extension Router: WebSocketRouteTarget where Context: NewAPIRequestContext & WebSocketRequestContext {
-    func addWebSocketRoute(_ controller: WebSocketController) {
-        controller.addRoutes(upgradingOn: self)
+        try channel.pipeline.syncOperations.addHandler(
+            WebSocketConnectionHandler(
+                session: session, limits: limits, keepAlive: keepAlive, clientIP: clientIP, queryToken: token, logger: core.logger))
     }
 }

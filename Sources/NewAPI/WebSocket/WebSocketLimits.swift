@@ -14,6 +14,9 @@ public struct WebSocketLimits: Sendable {
     /// messages wait for room instead; live events never wait, so one slow socket delays nobody.
     public var sendQueueFrames = 512
     public var sendQueueBytes = 4 << 20
+    /// Bus events waiting to reach a busy session before the socket counts as a slow consumer
+    /// (the bound the bus's per-subscriber stream buffer had).
+    public var pendingBusEvents = 1024
     /// Without a successful `auth` by then: `Authentication timeout`, 1008.
     public var authTimeout: Duration = .seconds(10)
     /// How long a slow consumer's 4008 close frame may wait for the socket to drain before the

@@ -17,10 +17,11 @@ actor WebSocketSession {
     private let logger: Logger
     /// Everything sent to the client, in order.
     nonisolated let outbound: OutboundQueue
+    /// Bus events on their way into the actor.
+    private nonisolated let busEvents: BusEventMailbox
 
     private var grant: SocketAuthentication.Grant?
     private let authDeadline: ContinuousClock.Instant
-    private var frameBudget: FrameRateLimiter
     private var subscriptions: [Int64: ChatSubscription] = [:]
     private var lastSubscriptionID: UInt64 = 0
     /// The last `presence` event forwarded per user: a user shares several chats with this socket,
@@ -41,22 +42,18 @@ actor WebSocketSession {
         self.limits = limits
         self.logger = logger
         self.outbound = OutboundQueue(maxFrames: limits.sendQueueFrames, maxBytes: limits.sendQueueBytes)
+        self.busEvents = BusEventMailbox(limit: limits.pendingBusEvents)
         self.authDeadline = .now + limits.authTimeout
-        self.frameBudget = FrameRateLimiter(rate: limits.framesPerSecond, burst: limits.frameBurst)
     }
 
     var userID: Int64? { grant?.userID }
 
     // MARK: client input
 
-    /// Spends one frame of the budget; past it the socket is closed with `Too many requests`.
-    func admitFrame() -> Bool {
-        guard !isClosing else { return false }
-        guard frameBudget.admit() else {
-            close(with: ServerFrame.ErrorText.tooManyRequests, code: .policyViolation)
-            return false
-        }
-        return true
+    /// The client sent frames beyond its budget (`FrameRateLimiter`, counted by the connection
+    /// as they arrive): the socket is closed with `Too many requests`.
+    func rejectFrameFlood() {
+        close(with: ServerFrame.ErrorText.tooManyRequests, code: .policyViolation)
     }
 
     /// The socket was just upgraded: over the per-IP connect limit (jwt-api.md §10.2) it is
@@ -182,21 +179,27 @@ actor WebSocketSession {
         dropSubscription(to: chatID)
         lastSubscriptionID += 1
         let id = lastSubscriptionID
-        let events: AsyncStream<String>
+        // In place before the bus subscription exists, so the events it delivers while this
+        // waits for Redis's confirmation are held like the later ones.
+        subscriptions[chatID] = ChatSubscription(id: id)
+        let registration: BusSubscription
         do {
-            events = try await bus.subscribe(chatID: chatID)
+            registration = try await bus.subscribe(chatID: chatID) { [weak self] payload in
+                self?.receive(payload, chatID: chatID, subscriptionID: id)
+            }
         } catch {
             // Redis is down: nothing is subscribed; the client retries (or resumes) later.
+            dropSubscription(to: chatID, id: id)
             logger.warning("websocket bus subscription failed", metadata: ["chat_id": "\(chatID)", "error": "\(error)"])
             return sendError(ServerFrame.ErrorText.internalError)
         }
-        guard !isClosing else { return }
-        let forwarder = Task { [weak self] in
-            for await payload in events {
-                await self?.deliver(payload, chatID: chatID, subscriptionID: id)
-            }
+        guard !isClosing else { return registration.cancel() }
+        guard isCurrent(id, chatID) else {
+            // The user left the chat meanwhile (`member_removed`).
+            registration.cancel()
+            return sendError(ServerFrame.ErrorText.notAMember)
         }
-        subscriptions[chatID] = ChatSubscription(id: id, forwarder: forwarder)
+        subscriptions[chatID]?.bus = registration
 
         do {
             guard try await membership.role(of: userID, in: chatID) != nil, isCurrent(id, chatID) else {
@@ -321,7 +324,29 @@ actor WebSocketSession {
         return missed.count
     }
 
-    /// One event from a chat's bus channel.
+    /// One event from a chat's bus channel, on the bus's delivery path: queued, and handed to the
+    /// actor in arrival order by one short-lived task at a time (`BusEventMailbox`). A session
+    /// whose events pile up past the limit is a slow consumer.
+    nonisolated private func receive(_ payload: String, chatID: Int64, subscriptionID id: UInt64) {
+        switch busEvents.post(.init(payload: payload, chatID: chatID, subscriptionID: id)) {
+        case .queued:
+            return
+        case .startDrain:
+            Task { await self.drainBusEvents() }
+        case .overflow:
+            outbound.overflow()
+        }
+    }
+
+    private func drainBusEvents() {
+        // Nothing here suspends: the events of a batch, and the batches, keep their order.
+        while let batch = busEvents.takeAll() {
+            for event in batch {
+                deliver(event.payload, chatID: event.chatID, subscriptionID: event.subscriptionID)
+            }
+        }
+    }
+
     private func deliver(_ payload: String, chatID: Int64, subscriptionID id: UInt64) {
         guard !isClosing, let subscription = subscriptions[chatID], subscription.id == id else { return }
         let header = BusEventHeader(payload: payload)
@@ -378,7 +403,7 @@ actor WebSocketSession {
     /// Ends the subscription to `chatID` (only the one numbered `id`, when given).
     private func dropSubscription(to chatID: Int64, id: UInt64? = nil) {
         guard let subscription = subscriptions[chatID], id == nil || subscription.id == id else { return }
-        subscription.forwarder.cancel()
+        subscription.bus?.cancel()
         subscriptions[chatID] = nil
     }
 
@@ -427,7 +452,7 @@ actor WebSocketSession {
     func end() async {
         isClosing = true
         for subscription in subscriptions.values {
-            subscription.forwarder.cancel()
+            subscription.bus?.cancel()
         }
         subscriptions = [:]
         outbound.finish()
