@@ -69,7 +69,7 @@ public actor PresenceTracker: Service {
         let task = Task {
             await previous?.value
             await operation(self)
-            await self.finished(userID, number)
+            self.finished(userID, number)
         }
         tails[userID] = (number, task)
     }
