@@ -67,6 +67,8 @@ struct RunCommand: AsyncParsableCommand {
         options.suspendForeignKeysAbove = suspendForeignKeysAbove
         options.bulkForeignKeys = bulkForeignKeys
         options.stopAfterMessageBatches = ProcessInfo.processInfo.environment["MIGRATOR_STOP_AFTER_BATCHES"].flatMap(Int.init)
+        options.pauseAfterMessageBatches = ProcessInfo.processInfo.environment["MIGRATOR_PAUSE_AFTER_BATCHES_MS"]
+            .flatMap(Int.init).map { .milliseconds($0) }
         let client = PostgresClient(settings: environment.database, logger: logger)
         let store = TargetStore(client: client, buckets: environment.buckets, logger: logger)
         let run = MigrationRun(

@@ -19,6 +19,9 @@ public struct MigrationRun: Sendable {
         /// Makes `migrator run` stop (exit 1) after this many message batches: lets the tests
         /// interrupt a run at a precise point, as a crash would. Not for operators.
         public var stopAfterMessageBatches: Int?
+        /// Makes `migrator run` wait this long after each pair of message batches: lets the tests
+        /// kill a run part-way through a copy that would otherwise end first. Not for operators.
+        public var pauseAfterMessageBatches: Duration?
 
         public init() {}
     }
@@ -452,6 +455,7 @@ public struct MigrationRun: Sendable {
                 if let stop = options.stopAfterMessageBatches, batches >= stop {
                     throw MigratorFailure.interrupted(batches: batches)
                 }
+                if let pause = options.pauseAfterMessageBatches { try await Task.sleep(for: pause) }
                 filling.formUnion(months)
                 if let earliest = months.min() {
                     let behind = filling.filter { $0 < earliest }
