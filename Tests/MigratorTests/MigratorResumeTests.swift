@@ -60,7 +60,7 @@ struct MigratorResumeTests {
                      "--report", migrator.workDirectory.appendingPathComponent("killed-\(attempt).json").path],
                     // A pause after each pair of batches keeps the copy going long enough to be
                     // killed part-way; the kill still lands wherever the run is at that moment.
-                    extra: ["MIGRATOR_PAUSE_AFTER_BATCHES_MS": "20"], log: log)
+                    extra: ["MIGRATOR_PAUSE_AFTER_BATCHES_MS": "100"], log: log)
                 var copied: Int64 = 0
                 for _ in 0..<6000 where child.isRunning {
                     copied = try await Self.scalar(client, "SELECT last_source_id FROM migrator_checkpoints WHERE source_table = 'messages'", as: Int64.self) ?? 0
