@@ -33,10 +33,7 @@ struct BulkForeignKeysTests {
 
     @Test("a bulk run reports its mode; verify lists rows whose foreign key refers to nothing, and exits 4")
     func danglingReferences() async throws {
-        try await ScratchDatabase.with { database, client in
-            let blobDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString.prefix(8))")
-            defer { try? FileManager.default.removeItem(at: blobDirectory) }
-            let migrator = try MigratorProcess(databaseURL: database.url, blobDirectory: blobDirectory)
+        try await MigratorProcess.withLocalBlobs { database, client, migrator in
             let (fixture, _, _) = try await MigratorRunTests.cleanV2(blobs: try migrator.blobs)
             let run = try await migrator.run("run", legacy: fixture, arguments: ["--suspend-foreign-keys-above", "1"])
             #expect(run.status == 0, "\(run.output)")

@@ -10,15 +10,12 @@ struct MigratedLoginTests {
     /// both `testpass`; zoë: P7 `pässwörd ✓`) and starts a gateway on the migrated database with
     /// the test secrets, the same SECRET_KEY the cookies below are signed with.
     static func withMigratedGateway(_ body: @Sendable (GatewayProcess) async throws -> Void) async throws {
-        try await ScratchDatabase.with { database, _ in
-            let blobDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString.prefix(8))")
-            defer { try? FileManager.default.removeItem(at: blobDirectory) }
-            let migrator = try MigratorProcess(databaseURL: database.url, blobDirectory: blobDirectory)
+        try await MigratorProcess.withLocalBlobs { database, _, migrator in
             let (fixture, _, _) = try await MigratorRunTests.cleanV2(blobs: try migrator.blobs)
             let run = try await migrator.run("run", legacy: fixture)
             #expect(run.status == 0, "\(run.output)")
             try await GatewayProcess.with(
-                databaseURL: database.url, environment: ["BLOB_DIR": blobDirectory.path, "RATE_LIMIT_ENABLED": "false"], body)
+                databaseURL: database.url, environment: ["BLOB_DIR": try #require(migrator.blobDirectory).path, "RATE_LIMIT_ENABLED": "false"], body)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MessengerCore
+import PostgresNIO
 import TestSupport
 
 /// The real `migrator` binary run against a scratch database, with object storage either on the
@@ -32,6 +33,18 @@ struct MigratorProcess {
         self.blobDirectory = blobDirectory
         workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("migrator-\(UUID().uuidString.prefix(12))")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+    }
+
+    /// A scratch database and a migrator on it that stores objects in a blob directory of its
+    /// own (`blobDirectory`), removed afterwards.
+    static func withLocalBlobs<Result: Sendable>(
+        _ body: @Sendable (ScratchDatabase, PostgresClient, MigratorProcess) async throws -> Result
+    ) async throws -> Result {
+        try await ScratchDatabase.with { database, client in
+            let blobDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString.prefix(8))")
+            defer { try? FileManager.default.removeItem(at: blobDirectory) }
+            return try await body(database, client, try MigratorProcess(databaseURL: database.url, blobDirectory: blobDirectory))
+        }
     }
 
     var environment: [String: String] {

@@ -35,10 +35,7 @@ struct MigratorResumeTests {
 
     @Test("stopped after a batch, then kill -9 mid-run, then run: complete, no duplicates, verify green")
     func killAndResume() async throws {
-        try await ScratchDatabase.with { database, client in
-            let blobDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString.prefix(8))")
-            defer { try? FileManager.default.removeItem(at: blobDirectory) }
-            let migrator = try MigratorProcess(databaseURL: database.url, blobDirectory: blobDirectory)
+        try await MigratorProcess.withLocalBlobs { database, client, migrator in
             let total = 20_000
             let fixture = try Self.generated(messages: total)
             let expectedMessages = try #require(try Self.sourceCount(fixture))
@@ -119,10 +116,7 @@ struct MigratorResumeTests {
 
     @Test("a run killed while it rebuilt the indexes: the ones still recorded are built by the next run, verify fails until then")
     func indexesLeftSuspended() async throws {
-        try await ScratchDatabase.with { database, client in
-            let blobDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString.prefix(8))")
-            defer { try? FileManager.default.removeItem(at: blobDirectory) }
-            let migrator = try MigratorProcess(databaseURL: database.url, blobDirectory: blobDirectory)
+        try await MigratorProcess.withLocalBlobs { database, client, migrator in
             let (fixture, _, _) = try await MigratorRunTests.cleanV2(blobs: try migrator.blobs)
             let bulk = try await migrator.run("run", legacy: fixture, arguments: ["--suspend-foreign-keys-above", "1"])
             #expect(bulk.status == 0, "\(bulk.output)")

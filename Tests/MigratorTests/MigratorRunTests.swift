@@ -119,15 +119,12 @@ struct MigratorRunTests {
 
     @Test("verify finds a tampered row and a missing object, and exits 4")
     func verifyDetectsDifferences() async throws {
-        try await ScratchDatabase.with { database, client in
-            let blobDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString.prefix(8))")
-            defer { try? FileManager.default.removeItem(at: blobDirectory) }
-            let migrator = try MigratorProcess(databaseURL: database.url, blobDirectory: blobDirectory)
+        try await MigratorProcess.withLocalBlobs { database, client, migrator in
             let (fixture, _, stickerKeys) = try await Self.cleanV2(blobs: try migrator.blobs)
             let run = try await migrator.run("run", legacy: fixture)
             #expect(run.status == 0, "\(run.output)")
             try await client.query("UPDATE messages SET content = 'tampered' WHERE id = 3", logger: Self.logger)
-            try FileManager.default.removeItem(at: blobDirectory.appendingPathComponent("bh-stickers/\(stickerKeys[1])"))
+            try FileManager.default.removeItem(at: try #require(migrator.blobDirectory).appendingPathComponent("bh-stickers/\(stickerKeys[1])"))
             let verified = try await migrator.run("verify", legacy: fixture)
             #expect(verified.status == 4, "\(verified.output)")
             let differences = verified.report["differences"] as? [[String: Any]] ?? []
@@ -139,10 +136,7 @@ struct MigratorRunTests {
 
     @Test("v1 layout: conversations derived in first-appearance order, default settings, self-messages")
     func v1Layout() async throws {
-        try await ScratchDatabase.with { database, client in
-            let blobDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString.prefix(8))")
-            defer { try? FileManager.default.removeItem(at: blobDirectory) }
-            let migrator = try MigratorProcess(databaseURL: database.url, blobDirectory: blobDirectory)
+        try await MigratorProcess.withLocalBlobs { database, client, migrator in
             let fixture = try LegacyFixture(.v1)
             try fixture.execute("""
                 INSERT INTO users (id, username, password_hash, created_at) VALUES
@@ -167,10 +161,7 @@ struct MigratorRunTests {
 
     @Test("bad rows are handled by the documented rules and listed (table, id, problem); exit 2")
     func badRows() async throws {
-        try await ScratchDatabase.with { database, client in
-            let blobDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString.prefix(8))")
-            defer { try? FileManager.default.removeItem(at: blobDirectory) }
-            let migrator = try MigratorProcess(databaseURL: database.url, blobDirectory: blobDirectory)
+        try await MigratorProcess.withLocalBlobs { database, client, migrator in
             let fixture = try LegacyFixture(.v2, usernamesNoCase: false)
             try fixture.execute("""
                 INSERT INTO users (id, username, password_hash, created_at) VALUES
@@ -221,10 +212,7 @@ struct MigratorRunTests {
 
     @Test("a target holding other rows under the same ids is refused with nothing written; --dry-run writes nothing")
     func conflictingTargetRefused() async throws {
-        try await ScratchDatabase.with { database, client in
-            let blobDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString.prefix(8))")
-            defer { try? FileManager.default.removeItem(at: blobDirectory) }
-            let migrator = try MigratorProcess(databaseURL: database.url, blobDirectory: blobDirectory)
+        try await MigratorProcess.withLocalBlobs { database, client, migrator in
             let (fixture, _, _) = try await Self.cleanV2(blobs: try migrator.blobs)
 
             // Both as bulk copies too: a bulk copy creates its partitions while it plans, and

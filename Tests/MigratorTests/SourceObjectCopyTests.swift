@@ -78,10 +78,7 @@ struct SourceObjectCopyTests {
 
     @Test("source = another S3 endpoint (keys in SOURCE_S3_*), target = local blob dir; dry run copies nothing")
     func fromS3ToDirectory() async throws {
-        try await ScratchDatabase.with { database, _ in
-            let blobDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString.prefix(8))")
-            defer { try? FileManager.default.removeItem(at: blobDirectory) }
-            let migrator = try MigratorProcess(databaseURL: database.url, blobDirectory: blobDirectory)
+        try await MigratorProcess.withLocalBlobs { database, _, migrator in
             let target = try migrator.blobs
             let settings = try S3TestBucket.settings()
             let source = S3BlobStore(settings: settings)
