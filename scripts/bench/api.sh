@@ -138,7 +138,7 @@ cleanup() {
     rm -f "$GATEWAY"
     if [[ $DROP_DB == 1 && -n ${ADMIN_URL:-} ]]; then
         log "dropping database $BENCH_DB"
-        psql -X -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" || true
+        drop_bench_database
     fi
     log "outputs: $OUT_DIR"
     exit "$status"
@@ -182,15 +182,7 @@ env "${gateway_env[@]}" PORT="$PORT" "${PIN[@]}" "$GATEWAY" serve --shutdown-gra
     >"$OUT_DIR/gateway.log" 2>&1 &
 GATEWAY_PID=$!
 
-deadline=$((SECONDS + 60))
-until curl -fsS -o /dev/null --max-time 2 "$BASE/health" 2>/dev/null; do
-    if ! kill -0 "$GATEWAY_PID" 2>/dev/null; then
-        tail -n 30 "$OUT_DIR/gateway.log" >&2
-        die "the gateway exited during startup"
-    fi
-    ((SECONDS < deadline)) || die "the gateway did not answer /health within 60 s"
-    sleep 0.2
-done
+await_gateway "$BASE/health" "$GATEWAY_PID" "$OUT_DIR/gateway.log" "the gateway"
 
 # http METHOD PATH [BODY]: prints the status code; the response body is left in $OUT_DIR/last-body.
 http() {
@@ -199,11 +191,6 @@ http() {
     if [[ -n ${TOKEN:-} ]]; then args+=(-H "Authorization: Bearer $TOKEN"); fi
     if [[ -n $body ]]; then args+=(-H 'Content-Type: application/json' --data-binary "$body"); fi
     curl "${args[@]}" "$BASE$path" || true   # -w still prints 000 when the connection fails
-}
-
-# A string or number field of the JSON object in $OUT_DIR/last-body (no jq needed).
-json_field() {
-    sed -n "s/.*\"$1\" *: *\"\{0,1\}\([^\",}]*\).*/\1/p" "$OUT_DIR/last-body" | head -n 1
 }
 
 body_excerpt() { head -c 200 "$OUT_DIR/last-body" | tr '\n' ' '; }
@@ -216,7 +203,7 @@ if [[ $seeded == no ]]; then
     status="$(http POST /auth/register \
         "{\"username\":\"$BENCH_USER\",\"email\":\"$BENCH_USER@bench.invalid\",\"password\":\"$BENCH_PASSWORD\"}")"
     [[ $status == 201 ]] || die "POST /auth/register answered $status: $(body_excerpt)"
-    bench_id="$(json_field id)"
+    bench_id="$(json_field id <"$OUT_DIR/last-body")"
     password_hash="$(psql -X -qtA "$BENCH_URL" -c "SELECT password_hash FROM users WHERE id = $bench_id")"
     [[ -n $password_hash ]] || die "no password hash for user $bench_id"
 
@@ -243,7 +230,7 @@ HASH_METHOD="$(psql -X -qtA "$BENCH_URL" -c "SELECT split_part(password_hash, '\
 TOKEN=""
 status="$(http POST /auth/login "{\"username\":\"$BENCH_USER\",\"password\":\"$BENCH_PASSWORD\"}")"
 [[ $status == 200 ]] || die "POST /auth/login answered $status: $(body_excerpt)"
-TOKEN="$(json_field access_token)"
+TOKEN="$(json_field access_token <"$OUT_DIR/last-body")"
 [[ -n $TOKEN ]] || die "no access_token in the login response"
 
 # ---------------------------------------------------------------- wrk runs

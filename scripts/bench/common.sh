@@ -73,6 +73,32 @@ bench_gateway_env() {
     )
 }
 
+# The benchmark's database, dropped in a script's cleanup (errors ignored: it may not exist yet).
+drop_bench_database() {
+    psql -X -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1 || true
+}
+
+# await_gateway URL PID LOG NAME: waits up to 60 s until URL answers; dies with the tail of LOG if
+# the process PID exits first.
+await_gateway() {
+    local url="$1" pid="$2" log_file="$3" name="$4" deadline=$((SECONDS + 60))
+    until curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; do
+        kill -0 "$pid" 2>/dev/null || { tail -n 30 "$log_file" >&2; die "$name exited during startup"; }
+        ((SECONDS < deadline)) || die "$name did not answer $url within 60 s"
+        sleep 0.2
+    done
+}
+
+# post BASE PATH BODY [TOKEN] -> response body on stdout (fails on a non-2xx status).
+post() {
+    local args=(-fsS --max-time 60 -X POST -H 'Content-Type: application/json' --data-binary "$3")
+    if [[ -n ${4:-} ]]; then args+=(-H "Authorization: Bearer $4"); fi
+    curl "${args[@]}" "$1$2"
+}
+
+# A string or number field of the JSON object on stdin (no jq needed).
+json_field() { sed -n "s/.*\"$1\" *: *\"\{0,1\}\([^\",}]*\).*/\1/p" | head -n 1; }
+
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 

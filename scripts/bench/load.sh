@@ -142,12 +142,7 @@ for ((node = 1; node <= NODES; node++)); do
     URLS+=("http://127.0.0.1:$port")
 done
 for ((node = 0; node < NODES; node++)); do
-    deadline=$((SECONDS + 60))
-    until curl -fsS -o /dev/null --max-time 2 "${URLS[node]}/health/ready" 2>/dev/null; do
-        kill -0 "${PIDS[node]}" 2>/dev/null || { tail -n 30 "$OUT_DIR/gateway-$((node + 1)).log" >&2; die "gateway $((node + 1)) exited"; }
-        ((SECONDS < deadline)) || die "gateway $((node + 1)) was not ready within 60 s"
-        sleep 0.2
-    done
+    await_gateway "${URLS[node]}/health/ready" "${PIDS[node]}" "$OUT_DIR/gateway-$((node + 1)).log" "gateway $((node + 1))"
 done
 log "gateways: ${URLS[*]} ($BUILD_KIND build of $GATEWAY_BIN)"
 

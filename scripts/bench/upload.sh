@@ -48,9 +48,7 @@ cleanup() {
         wait "$GATEWAY_PID" 2>/dev/null || true
     fi
     rm -f "$OUT_DIR/upload.bin"
-    if [[ -n ${ADMIN_URL:-} ]]; then
-        psql -X -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1 || true
-    fi
+    if [[ -n ${ADMIN_URL:-} ]]; then drop_bench_database; fi
     log "outputs: $OUT_DIR"
     exit "$status"
 }
@@ -78,11 +76,7 @@ BASE="http://127.0.0.1:$PORT"
 log "starting $GATEWAY_BIN ($BUILD_KIND) on $BASE, store: $STORE"
 env "${gateway_env[@]}" PORT="$PORT" "$GATEWAY_BIN" serve >"$OUT_DIR/gateway.log" 2>&1 &
 GATEWAY_PID=$!
-for ((i = 0; i < 300; i++)); do
-    curl -fsS -o /dev/null --max-time 2 "$BASE/health" 2>/dev/null && break
-    kill -0 "$GATEWAY_PID" 2>/dev/null || { tail -n 30 "$OUT_DIR/gateway.log" >&2; die "the gateway exited"; }
-    sleep 0.1
-done
+await_gateway "$BASE/health" "$GATEWAY_PID" "$OUT_DIR/gateway.log" "the gateway"
 
 USERNAME="bench_$(openssl rand -hex 4)"
 curl -fsS -o /dev/null -H 'Content-Type: application/json' \

@@ -73,18 +73,13 @@ env "${gateway_env[@]}" "$GATEWAY" migrate >"$OUT_DIR/migrate.log" 2>&1 \
 
 # start_gateway NAME [VAR=value...]: starts a node, waits for /health; sets PORT_<NAME>, PID_<NAME>.
 start_gateway() {
-    local name="$1" port pid deadline
+    local name="$1" port pid
     shift
     port="$(free_port)" || die "no free loopback port"
     env "${gateway_env[@]}" "$@" PORT="$port" "$GATEWAY" serve >"$OUT_DIR/gateway-$name.log" 2>&1 &
     pid=$!
     PIDS+=("$pid")
-    deadline=$((SECONDS + 60))
-    until curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/health" 2>/dev/null; do
-        kill -0 "$pid" 2>/dev/null || { tail -n 30 "$OUT_DIR/gateway-$name.log" >&2; die "gateway $name exited"; }
-        ((SECONDS < deadline)) || die "gateway $name did not answer /health within 60 s"
-        sleep 0.2
-    done
+    await_gateway "http://127.0.0.1:$port/health" "$pid" "$OUT_DIR/gateway-$name.log" "gateway $name"
     printf -v "PORT_$name" '%s' "$port"
     printf -v "PID_$name" '%s' "$pid"
 }
@@ -95,14 +90,6 @@ stop_gateways() {
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
     PIDS=()
 }
-
-# post BASE PATH BODY [TOKEN] -> response body on stdout (fails on a non-2xx status).
-post() {
-    local args=(-fsS --max-time 60 -X POST -H 'Content-Type: application/json' --data-binary "$3")
-    if [[ -n ${4:-} ]]; then args+=(-H "Authorization: Bearer $4"); fi
-    curl "${args[@]}" "$1$2"
-}
-json_field() { sed -n "s/.*\"$1\" *: *\"\{0,1\}\([^\",}]*\).*/\1/p" | head -n 1; }
 
 # ---------------------------------------------------------------- fixtures (through node A)
 log "setting up users and $CHATS chats (binary: $BUILD_KIND build of $(date -u -r "$GATEWAY_BIN" '+%Y-%m-%d %H:%M UTC'))"

@@ -80,9 +80,7 @@ cleanup() {
         kill -TERM "$GATEWAY_PID" 2>/dev/null || true
         wait "$GATEWAY_PID" 2>/dev/null || true
     fi
-    if [[ -n ${ADMIN_URL:-} ]]; then
-        psql -X -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1 || true
-    fi
+    if [[ -n ${ADMIN_URL:-} ]]; then drop_bench_database; fi
     log "outputs: $OUT_DIR"
     exit "$status"
 }
@@ -103,30 +101,17 @@ PORT="$(free_port)" || die "no free loopback port"
 BASE="http://127.0.0.1:$PORT"
 env "${gateway_env[@]}" "${extra_env[@]}" PORT="$PORT" "$GATEWAY" serve >"$OUT_DIR/gateway.log" 2>&1 &
 GATEWAY_PID=$!
-deadline=$((SECONDS + 60))
-until curl -fsS -o /dev/null --max-time 2 "$BASE/health" 2>/dev/null; do
-    kill -0 "$GATEWAY_PID" 2>/dev/null || { tail -n 30 "$OUT_DIR/gateway.log" >&2; die "gateway exited"; }
-    ((SECONDS < deadline)) || die "gateway did not answer /health within 60 s"
-    sleep 0.2
-done
+await_gateway "$BASE/health" "$GATEWAY_PID" "$OUT_DIR/gateway.log" "the gateway"
 gateway_limit="$(awk '/^Max open files/ {print $4}' "/proc/$GATEWAY_PID/limits")"
 ((gateway_limit >= SOCKETS + 1000)) || die "the gateway's open-file limit $gateway_limit is too low for $SOCKETS sockets"
 
-# post PATH BODY [TOKEN] -> response body on stdout (fails on a non-2xx status).
-post() {
-    local args=(-fsS --max-time 60 -X POST -H 'Content-Type: application/json' --data-binary "$2")
-    if [[ -n ${3:-} ]]; then args+=(-H "Authorization: Bearer $3"); fi
-    curl "${args[@]}" "$BASE$1"
-}
-json_field() { sed -n "s/.*\"$1\" *: *\"\{0,1\}\([^\",}]*\).*/\1/p" | head -n 1; }
-
 log "setting up one user and $CHATS chats (binary: $BUILD_KIND build of $(date -u -r "$GATEWAY_BIN" '+%Y-%m-%d %H:%M UTC'))"
-post /auth/register '{"username":"idler","email":"idler@bench.test","password":"bench-password-1"}' >/dev/null
-TOKEN="$(post /auth/login '{"username":"idler","password":"bench-password-1"}' | json_field access_token)"
+post "$BASE" /auth/register '{"username":"idler","email":"idler@bench.test","password":"bench-password-1"}' >/dev/null
+TOKEN="$(post "$BASE" /auth/login '{"username":"idler","password":"bench-password-1"}' | json_field access_token)"
 [[ -n $TOKEN ]] || die "login failed"
 CHAT_IDS=""
 for ((i = 0; i < CHATS; i++)); do
-    id="$(post /chats "{\"type\":\"group\",\"title\":\"idle $i\",\"member_ids\":[]}" "$TOKEN" | json_field id)"
+    id="$(post "$BASE" /chats "{\"type\":\"group\",\"title\":\"idle $i\",\"member_ids\":[]}" "$TOKEN" | json_field id)"
     [[ -n $id ]] || die "creating chat $i failed"
     CHAT_IDS+="${CHAT_IDS:+,}$id"
 done
