@@ -40,7 +40,32 @@ extension PostgresClient {
         do {
             return try await withTransaction(logger: logger, file: file, line: line, isolation: isolation, body)
         } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error.beginError ?? error.commitError ?? error
+            throw error.underlying
         }
+    }
+}
+
+extension PostgresConnection {
+    /// `withTransaction` on this connection (one that must stay the same, e.g. holding a session
+    /// lock), rethrowing the body's own error like `PostgresClient.transaction`.
+    public func transaction<Result>(
+        logger: Logger,
+        file: String = #file,
+        line: Int = #line,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        do {
+            return try await withTransaction(logger: logger, file: file, line: line, isolation: isolation, body)
+        } catch let error as PostgresTransactionError {
+            throw error.underlying
+        }
+    }
+}
+
+extension PostgresTransactionError {
+    /// What made the transaction fail, as itself.
+    var underlying: any Error {
+        closureError ?? beginError ?? commitError ?? self
     }
 }

@@ -65,8 +65,7 @@ public struct SchemaMigrationRunner: Sendable {
             }
             logger.info("applying schema migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
             // The file and its bookkeeping row commit in one transaction: a failing file leaves no trace.
-            try await connection.query("BEGIN", logger: logger)
-            do {
+            try await connection.transaction(logger: logger) { connection in
                 for statement in SQLScript.statements(in: migration.sql) {
                     do {
                         try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
@@ -79,10 +78,6 @@ public struct SchemaMigrationRunner: Sendable {
                 try await connection.query(
                     "INSERT INTO schema_migrations (version, name, checksum) VALUES (\(migration.version), \(migration.name), \(migration.checksum))",
                     logger: logger)
-                try await connection.query("COMMIT", logger: logger)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
             }
             newlyApplied.append(migration.version)
         }

@@ -51,8 +51,7 @@ extension TargetStore {
     }
 
     func rebuild(_ index: SuspendedIndex, on connection: PostgresConnection) async throws {
-        try await connection.query("BEGIN", logger: logger)
-        do {
+        try await connection.transaction(logger: logger) { connection in
             // An index that exists already (created by hand after a killed run) is not built twice.
             let rows = try await connection.query(
                 """
@@ -67,10 +66,6 @@ extension TargetStore {
             try await connection.query(
                 "DELETE FROM migrator_suspended_indexes WHERE table_name = \(index.table) AND index_name = \(index.name)",
                 logger: logger)
-            try await connection.query("COMMIT", logger: logger)
-        } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
         }
     }
 
