@@ -215,9 +215,11 @@ struct MigratorRunTests {
         try await MigratorProcess.withLocalBlobs { database, client, migrator in
             let (fixture, _, _) = try await Self.cleanV2(blobs: try migrator.blobs)
 
-            // Both as bulk copies too: a bulk copy creates its partitions while it plans, and
-            // only keeps them when it goes ahead.
+            // Both as bulk copies too: a bulk copy suspends the message indexes and creates its
+            // partitions while it plans, and only keeps that when it goes ahead.
             let partitionsBefore = try await Self.scalar(client, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'messages'::regclass", as: Int.self)
+            let messageIndexes = "SELECT count(*) FROM pg_index WHERE indrelid = 'messages'::regclass"
+            let indexesBefore = try await Self.scalar(client, messageIndexes, as: Int.self)
             let dry = try await migrator.run("run", legacy: fixture, arguments: ["--dry-run", "--suspend-foreign-keys-above", "1"])
             #expect(dry.status == 0, "\(dry.output)")
             #expect(dry.report["outcome"] as? String == "dry-run")
@@ -237,6 +239,8 @@ struct MigratorRunTests {
             #expect(try await Self.scalar(client, "SELECT (SELECT count(*) FROM chats) + (SELECT count(*) FROM messages) + (SELECT count(*) FROM files) + (SELECT count(*) FROM migrator_runs) + (SELECT count(*) FROM migrator_checkpoints) + (SELECT count(*) FROM migrator_row_digests)", as: Int.self) == 0)
             #expect(try await Self.scalar(client, "SELECT last_value FROM users_id_seq", as: Int64.self) == sequenceBefore)
             #expect(try await Self.scalar(client, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'messages'::regclass", as: Int.self) == partitionsBefore)
+            #expect(try await Self.scalar(client, messageIndexes, as: Int.self) == indexesBefore)
+            #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_indexes", as: Int.self) == 0)
         }
     }
 }

@@ -10,20 +10,23 @@ extension TargetStore {
     /// Drops the secondary (non-unique, non-partial) indexes of `messages`, recording their
     /// definitions, in one transaction. Indexes already recorded by a killed run stay recorded.
     public func suspendMessageIndexes() async throws {
-        try await client.transaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { try await suspendMessageIndexes(on: $0) }
+    }
+
+    /// `suspendMessageIndexes` inside the caller's transaction.
+    func suspendMessageIndexes(on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO migrator_suspended_indexes (table_name, index_name, definition)
+            SELECT 'messages', c.relname, replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ')
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            WHERE i.indrelid = 'messages'::regclass AND NOT i.indisunique AND i.indpred IS NULL
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+        for index in try await suspendedIndexes(on: connection) {
             try await connection.query(
-                """
-                INSERT INTO migrator_suspended_indexes (table_name, index_name, definition)
-                SELECT 'messages', c.relname, replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ')
-                FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-                WHERE i.indrelid = 'messages'::regclass AND NOT i.indisunique AND i.indpred IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
-                ON CONFLICT DO NOTHING
-                """, logger: logger)
-            for index in try await suspendedIndexes(on: connection) {
-                try await connection.query(
-                    PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(Self.identifier(index.name))"), logger: logger)
-            }
+                PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(Self.identifier(index.name))"), logger: logger)
         }
     }
 

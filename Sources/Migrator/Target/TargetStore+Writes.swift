@@ -353,21 +353,25 @@ extension TargetStore {
         try await connection.query("SELECT ensure_message_partitions(\(day)::date, \(count)::integer)", logger: logger)
     }
 
-    /// Creates the partitions of `span` in a transaction of their own while `body` runs, and
-    /// commits them only when `body` says so (a refused run writes nothing); returns `body`'s
-    /// result and the months created. Creating a partition locks `messages` (and, for its foreign keys, the
-    /// tables they refer to) until the end of the transaction: `body` may read those tables but
-    /// not `messages`.
-    public func creatingPartitions<Result>(
-        _ span: (first: MonthOfYear, count: Int)?, during body: () async throws -> (result: Result, commit: Bool)
+    /// Prepares a bulk copy while `body` runs, in a transaction of its own committed only when
+    /// `body` says so (a refused run changes nothing): suspends the secondary indexes of
+    /// `messages` first (`suspendMessageIndexes`), so that the partitions of `span`, created next,
+    /// are made without them (a third faster). Returns `body`'s result and the months created.
+    /// Both lock `messages` (and, for the partitions' foreign keys, the tables they refer to)
+    /// until the end of the transaction: `body` may read those tables but not `messages`.
+    public func preparingBulkCopy<Result>(
+        partitions span: (first: MonthOfYear, count: Int)?, during body: () async throws -> (result: Result, commit: Bool)
     ) async throws -> (result: Result, created: Set<MonthOfYear>) {
         guard let span else { return (try await body().result, []) }
         return try await client.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
-                async let creation: Void = ensurePartitions(from: span.first, count: span.count, on: connection)
+                async let preparation: Void = {
+                    try await suspendMessageIndexes(on: connection)
+                    try await ensurePartitions(from: span.first, count: span.count, on: connection)
+                }()
                 let (result, commit) = try await body()
-                try await creation
+                try await preparation
                 try await connection.query(commit ? "COMMIT" : "ROLLBACK", logger: logger)
                 return (result, commit ? Set((0..<span.count).map { span.first.adding(months: $0) }) : [])
             } catch {
