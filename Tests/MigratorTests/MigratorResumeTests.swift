@@ -70,25 +70,25 @@ struct MigratorResumeTests {
                 let after = try await Self.scalar(client, "SELECT count(*) FROM messages", as: Int64.self) ?? 0
                 #expect(after >= Int64(killAt) && after < expectedMessages)
                 #expect(try await Self.scalar(client, "SELECT last_source_id FROM migrator_checkpoints WHERE source_table = 'messages'", as: Int64.self) == after)
-                // The bulk copy's suspended foreign keys and secondary indexes are recorded as such.
-                // Dropped: four of messages, one of chats (owner), two of chat_members; the
-                // replica role drops none. The three full secondary indexes are dropped either
-                // way; the primary key and the two partial ones stay.
+                // The bulk copy's suspended constraints and secondary indexes are recorded as such.
+                // Dropped either way: the primary key of messages and its three full secondary
+                // indexes (the two partial ones stay). Foreign keys dropped in `recreate` mode only:
+                // four of messages, one of chats (owner), two of chat_members.
                 if mode == "replica-role" {
-                    #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_constraints", as: Int.self) == 0)
+                    #expect(try await Self.scalar(client, "SELECT string_agg(constraint_name, ',') FROM migrator_suspended_constraints", as: String.self) == "messages_pkey")
                     #expect(try await Self.foreignKeysOfMessages(client) == 4)
                     #expect(try await Self.foreignKeysOfChats(client) == 3)
                 } else {
-                    #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_constraints", as: Int.self) == 7)
+                    #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_constraints", as: Int.self) == 8)
                     #expect(try await Self.foreignKeysOfMessages(client) == 0)
                     #expect(try await Self.foreignKeysOfChats(client) == 0)
                 }
                 #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_indexes", as: Int.self) == 3)
-                #expect(try await Self.indexesOfMessages(client) == ["messages_file_id_idx", "messages_pkey", "messages_sticker_id_idx"])
+                #expect(try await Self.indexesOfMessages(client) == ["messages_file_id_idx", "messages_sticker_id_idx"])
             }
             let unfinished = try await migrator.run("verify", legacy: fixture)
             #expect(unfinished.status == 4)
-            #expect((unfinished.report["suspended_constraints"] as? [String])?.count == 7)
+            #expect((unfinished.report["suspended_constraints"] as? [String])?.count == 8)
             #expect((unfinished.report["suspended_indexes"] as? [String])?.count == 3)
 
             // 3. Run again: completes the rest.
@@ -102,11 +102,17 @@ struct MigratorResumeTests {
             #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_constraints", as: Int.self) == 0)
             #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_indexes", as: Int.self) == 0)
             #expect(try await Self.indexesOfMessages(client) == Self.schemaIndexesOfMessages)
-            // Every partition, including those created while the indexes were dropped, has all six.
+            // Every partition, including those created while the indexes were dropped, has all six,
+            // its primary key attached to the one of messages (not a second one beside it).
             #expect(try await Self.scalar(client, """
                 SELECT count(*) FROM pg_inherits p LEFT JOIN pg_index i ON i.indrelid = p.inhrelid
                 WHERE p.inhparent = 'messages'::regclass GROUP BY p.inhrelid HAVING count(i.*) <> 6 LIMIT 1
                 """, as: Int.self) == nil)
+            #expect(try await Self.scalar(client, """
+                SELECT count(*) FROM pg_inherits p LEFT JOIN pg_constraint k ON k.conrelid = p.inhrelid AND k.contype = 'p'
+                WHERE p.inhparent = 'messages'::regclass AND k.conparentid IS DISTINCT FROM
+                      (SELECT oid FROM pg_constraint WHERE conrelid = 'messages'::regclass AND contype = 'p')
+                """, as: Int.self) == 0)
             #expect(try await Self.scalar(client, "SELECT count(*) FROM chat_members", as: Int64.self)
                 == 2 * (try Self.sourceCount(fixture, table: "conversations") ?? 0))
             let verified = try await migrator.run("verify", legacy: fixture)
@@ -143,6 +149,44 @@ struct MigratorResumeTests {
             #expect(resumed.status == 0, "\(resumed.output)")
             #expect(try await Self.indexesOfMessages(client) == Self.schemaIndexesOfMessages)
             #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_indexes", as: Int.self) == 0)
+            let verified = try await migrator.run("verify", legacy: fixture)
+            #expect(verified.status == 0, "\(verified.output)")
+        }
+    }
+
+    @Test("a duplicate message id that got in while the primary key was suspended fails the run that restores the key")
+    func duplicateWhileKeySuspended() async throws {
+        try await MigratorProcess.withLocalBlobs { database, client, migrator in
+            let fixture = try Self.generated(messages: 2_000)
+            let stopped = try await migrator.run(
+                "run", legacy: fixture, arguments: ["--batch-size", "200", "--suspend-foreign-keys-above", "100"],
+                extra: ["MIGRATOR_STOP_AFTER_BATCHES": "2"])
+            #expect(stopped.status == 1, "\(stopped.output)")
+
+            // The state a kill leaves during a bulk copy (a clean stop restores it): the key dropped
+            // and recorded. Then a row that duplicates a copied one, which the key would refuse.
+            try await client.query(
+                """
+                INSERT INTO migrator_suspended_constraints (table_name, constraint_name, definition)
+                SELECT 'messages', conname, pg_get_constraintdef(oid) FROM pg_constraint
+                WHERE conrelid = 'messages'::regclass AND contype = 'p'
+                """, logger: Self.logger)
+            try await client.query("ALTER TABLE messages DROP CONSTRAINT messages_pkey", logger: Self.logger)
+            try await client.query("INSERT INTO messages SELECT * FROM messages WHERE id = 7", logger: Self.logger)
+
+            let verifyBefore = try await migrator.run("verify", legacy: fixture)
+            #expect(verifyBefore.status == 4, "\(verifyBefore.output)")
+            let failed = try await migrator.run("run", legacy: fixture)
+            #expect(failed.status == 1, "\(failed.output)")
+            #expect(failed.output.contains("could not create unique index"), "\(failed.output)")
+            #expect(try await Self.scalar(client, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'messages'::regclass AND contype = 'p'", as: Int.self) == 0)
+            #expect(try await Self.scalar(client, "SELECT count(*) FROM migrator_suspended_constraints", as: Int.self) == 1)
+
+            // Once the duplicate is gone, the next run restores the key and completes.
+            try await client.query("DELETE FROM messages_2023_01 WHERE ctid = (SELECT max(ctid) FROM messages_2023_01 WHERE id = 7)", logger: Self.logger)
+            let resumed = try await migrator.run("run", legacy: fixture)
+            #expect(resumed.status == 0, "\(resumed.output)")
+            #expect(try await Self.indexesOfMessages(client) == Self.schemaIndexesOfMessages)
             let verified = try await migrator.run("verify", legacy: fixture)
             #expect(verified.status == 0, "\(verified.output)")
         }

@@ -33,7 +33,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("suspend-foreign-keys-above"),
-        help: "A bulk copy (at least this many messages to copy) skips the per-row foreign key checks (see --bulk-foreign-keys) and drops the secondary indexes of messages, built again at the end.")
+        help: "A bulk copy (at least this many messages to copy) skips the per-row foreign key checks (see --bulk-foreign-keys) and drops the primary key and secondary indexes of messages, built again at the end.")
     var suspendForeignKeysAbove: Int64 = 100_000
 
     @Option(

@@ -1,22 +1,25 @@
 import Synchronization
 
-/// Builds the suspended secondary indexes of `messages` on the partitions a bulk copy has moved
-/// past, one partition at a time on a connection of its own, while later months are being copied:
-/// the machine's idle moments during the copy do work that would otherwise wait for its end, and
-/// the rebuild there (`restoreSuspendedIndexes`, CREATE INDEX on the partitioned table) attaches an
-/// index a partition already has instead of building it again. What a killed run built is
+/// Builds the suspended primary key and secondary indexes of `messages` on the partitions a bulk
+/// copy has moved past, one partition at a time on a connection of its own, while later months are
+/// being copied: the machine's idle moments during the copy do work that would otherwise wait for
+/// its end, and the rebuild there (`restoreSuspendedIndexes`, CREATE INDEX on the partitioned
+/// table; `restoreSuspendedConstraints` for the key) attaches what a partition already has instead
+/// of building it again. What a killed run built is
 /// attached the same way by the next one. api_legacy stamps messages as it inserts them, so the
 /// copy (in id order) moves through the months in order; a partition that still gets rows after
 /// its indexes were built stays correct, its inserts are only slower.
 final class EarlyIndexBuilder: Sendable {
     private let target: TargetStore
+    private let primaryKey: TargetStore.SuspendedPrimaryKey?
     private let indexes: [TargetStore.SuspendedIndex]
     private let months: AsyncStream<MonthOfYear>
     private let continuation: AsyncStream<MonthOfYear>.Continuation
     private let stopped = Atomic<Bool>(false)
 
-    init(target: TargetStore, indexes: [TargetStore.SuspendedIndex]) {
+    init(target: TargetStore, primaryKey: TargetStore.SuspendedPrimaryKey?, indexes: [TargetStore.SuspendedIndex]) {
         self.target = target
+        self.primaryKey = primaryKey
         self.indexes = indexes
         (months, continuation) = AsyncStream.makeStream(of: MonthOfYear.self)
     }
@@ -37,14 +40,17 @@ final class EarlyIndexBuilder: Sendable {
     /// end builds whatever is missing (and reports a failure that is not passing).
     func run() async {
         for await month in months {
-            for index in indexes {
-                guard !stopped.load(ordering: .relaxed) else { return }
-                do {
-                    try await target.build(index, onPartitionOf: month)
-                } catch {
-                    target.logger.debug("early index build stopped", metadata: ["error": "\(String(reflecting: error))"])
-                    return
+            do {
+                if let primaryKey, !stopped.load(ordering: .relaxed) {
+                    try await target.build(primaryKey, onPartitionOf: month)
                 }
+                for index in indexes {
+                    guard !stopped.load(ordering: .relaxed) else { return }
+                    try await target.build(index, onPartitionOf: month)
+                }
+            } catch {
+                target.logger.debug("early index build stopped", metadata: ["error": "\(String(reflecting: error))"])
+                return
             }
         }
     }

@@ -11,8 +11,9 @@ public struct MigrationRun: Sendable {
         /// Rows per transaction for messages (and for the other tables).
         public var messageBatchSize = 20_000
         public var rowBatchSize = 5_000
-        /// At least this many messages to copy: the foreign keys of `messages` are dropped for the
-        /// copy and re-created (validated once) at its end. A cutover catch-up stays below it.
+        /// At least this many messages to copy makes a bulk copy: no per-row foreign key checks
+        /// (`bulkForeignKeys`), the primary key and secondary indexes of `messages` dropped and
+        /// built once at the end. A cutover catch-up stays below it.
         public var suspendForeignKeysAbove: Int64 = 100_000
         /// How a bulk copy avoids the per-row foreign key checks.
         public var bulkForeignKeys = BulkForeignKeys.auto
@@ -239,8 +240,8 @@ public struct MigrationRun: Sendable {
             try await target.writeStickers(batch, uploaderID: uploader)
         }
         // A bulk copy (a first run) writes chats, chat_members and messages without the per-row
-        // foreign key checks (`BulkForeignKeys`) and drops the secondary indexes of messages,
-        // restoring what it dropped at the end. A killed bulk copy left them dropped: keep them so
+        // foreign key checks (`BulkForeignKeys`) and drops the primary key and secondary indexes
+        // of messages, restoring what it dropped at the end. A killed bulk copy left them dropped: keep them so
         // for another bulk copy, restore them first otherwise.
         let bulk = plan.pendingMessages >= options.suspendForeignKeysAbove
         var writer = target
@@ -260,7 +261,10 @@ public struct MigrationRun: Sendable {
         var messages = report.tables[MigratedTable.messages.rawValue] ?? .init()
         do {
             try await writeConversations(plan.chats, to: writer, report: &report)
-            let earlyIndexes = bulk ? EarlyIndexBuilder(target: target, indexes: try await target.suspendedIndexes()) : nil
+            let earlyIndexes = bulk
+                ? EarlyIndexBuilder(
+                    target: target, primaryKey: try await target.suspendedMessagePrimaryKey(), indexes: try await target.suspendedIndexes())
+                : nil
             messages.skipped = try await streamMessages(
                 plan, to: writer, existingPartitions: plan.partitions, earlyIndexes: earlyIndexes, problems: &problems, counts: &messages)
         } catch {

@@ -67,7 +67,7 @@ public struct Verification: Sendable {
             lines.append("  objects: \(objectsChecked) checked, \(objectsMissing.count) missing")
             for object in objectsMissing.prefix(10) { lines.append("    missing \(object.bucket)/\(object.key)") }
             if !suspendedConstraints.isEmpty {
-                lines.append("  foreign keys still suspended by an unfinished run (run `migrator run`): \(suspendedConstraints.joined(separator: ", "))")
+                lines.append("  constraints (foreign keys, the primary key of messages) still suspended by an unfinished run (run `migrator run`): \(suspendedConstraints.joined(separator: ", "))")
             }
             if !suspendedIndexes.isEmpty {
                 lines.append("  indexes still suspended by an unfinished run (run `migrator run`): \(suspendedIndexes.joined(separator: ", "))")
