@@ -61,6 +61,7 @@ struct MigratorRunTests {
             #expect(first.status == 0, "\(first.output)")
             #expect(first.count("users", "written") == 4)
             #expect(first.count("messages", "written") == 7)
+            #expect(first.count("messages", "source_rows") == 7)
             #expect(first.report["problems_total"] as? Int == 0)
 
             #expect(try await Self.scalar(client, "SELECT string_agg(id || ':' || username, ',' ORDER BY id) FROM users", as: String.self) == "1:alice,2:bob,3:zoë,4:carol")
@@ -92,6 +93,8 @@ struct MigratorRunTests {
             #expect(again.status == 0, "\(again.output)")
             #expect((again.report["rows_written"] as? NSNumber)?.intValue == 0)
             #expect(again.count("users", "unchanged") == 4)
+            #expect(again.count("messages", "source_rows") == 7)
+            #expect(again.count("messages", "unchanged") == 7)
 
             try fixture.execute("""
                 UPDATE users SET display_name = 'Alice W.' WHERE id = 1;
@@ -106,6 +109,8 @@ struct MigratorRunTests {
             #expect(delta.count("users", "written") == 2)
             #expect(delta.count("conversations", "written") == 1)
             #expect(delta.count("messages", "written") == 1)
+            #expect(delta.count("messages", "source_rows") == 8)
+            #expect(delta.count("messages", "new") == 1)
             #expect(try await Self.scalar(client, "SELECT display_name FROM users WHERE id = 1", as: String.self) == "Alice W.")
             #expect(try await Self.scalar(client, "SELECT count(*) FROM messages", as: Int.self) == 8)
             let verifiedAgain = try await migrator.run("verify", legacy: fixture)

@@ -165,7 +165,11 @@ public struct MigrationRun: Sendable {
     }
 
     func makePlan(_ start: PlanStart, upgradeTime: Date, problems: inout ProblemLog) async throws -> Plan {
-        let mapped = try MappedSource.load(source, marks: start.marks, mapping: mapping, upgradeTime: upgradeTime, problems: &problems)
+        // The messages up to the checkpoint plus the pending ones: on a first run the first count
+        // is of an empty range, instead of a second count of the whole table.
+        let messageCount = try source.count("messages", upTo: min(start.messageCheckpoint, start.marks.messages)) + start.pendingMessages
+        let mapped = try MappedSource.load(
+            source, marks: start.marks, messageCount: messageCount, mapping: mapping, upgradeTime: upgradeTime, problems: &problems)
         return Plan(
             marks: mapped.marks,
             users: TablePlan(rows: mapped.users, recorded: try await target.digests(MigratedTable.users.rawValue)),
