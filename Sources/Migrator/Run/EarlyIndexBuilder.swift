@@ -5,10 +5,10 @@ import Synchronization
 /// being copied: the machine's idle moments during the copy do work that would otherwise wait for
 /// its end, and the rebuild there (`restoreSuspendedIndexes`, CREATE INDEX on the partitioned
 /// table; `restoreSuspendedConstraints` for the key) attaches what a partition already has instead
-/// of building it again. What a killed run built is
-/// attached the same way by the next one. api_legacy stamps messages as it inserts them, so the
-/// copy (in id order) moves through the months in order; a partition that still gets rows after
-/// its indexes were built stays correct, its inserts are only slower.
+/// of building it again. What a killed run built is attached the same way by the next one.
+/// api_legacy stamps messages as it inserts them, so the copy (in id order) moves through the
+/// months in order; a partition that still gets rows after its indexes were built stays correct,
+/// its inserts are only slower.
 final class EarlyIndexBuilder: Sendable {
     private let target: TargetStore
     private let primaryKey: TargetStore.SuspendedPrimaryKey?

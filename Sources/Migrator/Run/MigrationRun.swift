@@ -83,8 +83,8 @@ public struct MigrationRun: Sendable {
         let start = try await planStart()
         let bulk = !options.dryRun && start.pendingMessages >= options.suspendForeignKeysAbove
         // A bulk copy's indexes are suspended and its partitions created while the plan is made
-        // (one transaction, committed only when the run goes ahead): ~0.25 s for 36 months, no
-        // longer on the copy's path.
+        // (one transaction, committed only when the run goes ahead): ~0.2 s for 36 months, off
+        // the copy's path.
         let span = bulk ? try partitionSpan(start) : nil
         let planned = try await target.preparingBulkCopy(partitions: span) { () async throws -> (result: (Plan, [MigrationProblem]), commit: Bool) in
             let plan = try await makePlan(start, upgradeTime: startedAt, problems: &problems)
@@ -252,8 +252,8 @@ public struct MigrationRun: Sendable {
         }
         // A bulk copy (a first run) writes chats, chat_members and messages without the per-row
         // foreign key checks (`BulkForeignKeys`) and drops the primary key and secondary indexes
-        // of messages, restoring what it dropped at the end. A killed bulk copy left them dropped: keep them so
-        // for another bulk copy, restore them first otherwise.
+        // of messages, restoring what it dropped at the end. A killed bulk copy left them
+        // dropped: keep them so for another bulk copy, restore them first otherwise.
         let bulk = plan.pendingMessages >= options.suspendForeignKeysAbove
         var writer = target
         if bulk {

@@ -31,8 +31,9 @@ public final class SQLiteDatabase: Sendable {
         }
         // api_legacy holds its write lock for short transactions; wait for them like it does (5 s).
         sqlite3_busy_timeout(pointer, 5000)
-        // Pages read through a memory map rather than a read() and a copy each: ~10 % of the
-        // migrator's CPU on a large copy. SQLite maps read-only and handles a writer meanwhile.
+        // Pages read through a memory map rather than a read() and a copy each (the migrator's
+        // system CPU on a 1M-message copy: 0.20 → 0.15 s). SQLite maps read-only and handles a
+        // writer meanwhile.
         sqlite3_exec(pointer, "PRAGMA mmap_size = \(Self.mappedBytes)", nil, nil, nil)
         self.handle = Mutex(ConnectionHandle(pointer: pointer))
         self.path = path

@@ -34,7 +34,7 @@ extension TargetStore {
 
     /// Records the primary key of `messages` with the suspended constraints and drops it (every
     /// partition's with it), so the copy inserts into no unique index at all: ~0.6 s of
-    /// PostgreSQL's CPU per million messages. The ids cannot collide meanwhile: each batch is
+    /// PostgreSQL's CPU per million messages, against ~0.25 s to build the keys. The ids cannot collide meanwhile: each batch is
     /// COPYed once, in the transaction that moves the checkpoint past it, and the gateway draws
     /// its ids from a sequence the run has moved past the legacy ones. Adding the key back
     /// (`restoreSuspendedConstraints`) checks every row anyway, and a duplicate fails the run.

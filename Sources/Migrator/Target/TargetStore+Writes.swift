@@ -356,9 +356,10 @@ extension TargetStore {
     /// Prepares a bulk copy while `body` runs, in a transaction of its own committed only when
     /// `body` says so (a refused run changes nothing): suspends the primary key and secondary
     /// indexes of `messages` first (`suspendMessageIndexes`), so that the partitions of `span`,
-    /// created next, are made without them (faster by a third and more). Returns `body`'s result and the months created.
-    /// Both lock `messages` (and, for the partitions' foreign keys, the tables they refer to)
-    /// until the end of the transaction: `body` may read those tables but not `messages`.
+    /// created next, are made without them (faster by a third and more). Returns `body`'s result
+    /// and the months created. Both lock `messages` (and, for the partitions' foreign keys, the
+    /// tables they refer to) until the end of the transaction: `body` may read those tables but
+    /// not `messages`.
     public func preparingBulkCopy<Result>(
         partitions span: (first: MonthOfYear, count: Int)?, during body: () async throws -> (result: Result, commit: Bool)
     ) async throws -> (result: Result, created: Set<MonthOfYear>) {
