@@ -23,6 +23,17 @@ final class RawWebSocket {
     private var buffer = ByteBuffer()
     /// The status line of the upgrade response.
     private(set) var status = ""
+    /// The upgrade response's header lines.
+    private(set) var responseHeaders: [String] = []
+
+    /// The value of the upgrade response's header `name` (case-insensitive), if present.
+    func responseHeader(_ name: String) -> String? {
+        for line in responseHeaders {
+            guard let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == name.lowercased() else { continue }
+            return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return nil
+    }
 
     private init(inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
         self.inbound = inbound.makeAsyncIterator()
@@ -32,7 +43,7 @@ final class RawWebSocket {
     /// Connects, upgrades `path` and runs `body` on the open socket; the TCP connection is closed
     /// afterwards.
     static func session<Result: Sendable>(
-        port: Int, path: String, _ body: (RawWebSocket) async throws -> Result
+        port: Int, path: String, headers: [String] = [], _ body: (RawWebSocket) async throws -> Result
     ) async throws -> Result {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
@@ -42,21 +53,24 @@ final class RawWebSocket {
             }
         return try await channel.executeThenClose { inbound, outbound in
             let socket = RawWebSocket(inbound: inbound, outbound: outbound)
-            try await socket.handshake(path: path)
+            try await socket.handshake(path: path, headers: headers)
             return try await body(socket)
         }
     }
 
-    private func handshake(path: String) async throws {
+    /// `headers`: extra request header lines, `Name: value` each.
+    private func handshake(path: String, headers: [String]) async throws {
         let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n" + headers.map { $0 + "\r\n" }.joined() + "\r\n"
         try await outbound.write(ByteBuffer(string: request))
         while true {
             let view = buffer.readableBytesView
             if let end = view.firstRange(of: Array("\r\n\r\n".utf8)) {
                 let head = buffer.readString(length: end.upperBound - view.startIndex) ?? ""
-                status = head.components(separatedBy: "\r\n").first ?? ""
+                let lines = head.components(separatedBy: "\r\n")
+                status = lines.first ?? ""
+                responseHeaders = lines.dropFirst().filter { !$0.isEmpty }
                 return
             }
             guard try await fill() else { throw Failure.connectionClosedDuringHandshake }

@@ -38,6 +38,30 @@ struct WebSocketTests {
 
     // MARK: authentication
 
+    @Test("the 101 response carries the request's id: the caller's X-Request-ID when it is a sane token, a new one otherwise")
+    func upgradeCarriesRequestID() async throws {
+        try await Self.withFixture { f in
+            let echoed = try await RawWebSocket.session(port: f.gateway.port, path: "/ws", headers: ["X-Request-ID: trace-ws.42"]) { socket in
+                #expect(socket.status.hasPrefix("HTTP/1.1 101"))
+                return socket.responseHeader("X-Request-ID")
+            }
+            #expect(echoed == "trace-ws.42")
+            // A value that could forge log structure is replaced, as on every other route.
+            let replaced = try await RawWebSocket.session(port: f.gateway.port, path: "/ws", headers: ["X-Request-ID: a b\"c"]) { socket in
+                socket.responseHeader("X-Request-ID")
+            }
+            let generated = try await RawWebSocket.session(port: f.gateway.port, path: "/ws") { socket in
+                socket.responseHeader("X-Request-ID")
+            }
+            for id in [replaced, generated] {
+                let value = try #require(id)
+                #expect(value != "a b\"c" && !value.isEmpty)
+                #expect(value.allSatisfy { $0.isHexDigit })
+            }
+            #expect(replaced != generated)
+        }
+    }
+
     @Test("?token= authenticates at once; the token never reaches the log (D-35)")
     func authenticateByQuery() async throws {
         try await Self.withFixture { f in

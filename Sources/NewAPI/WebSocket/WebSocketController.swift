@@ -43,12 +43,14 @@ public struct WebSocketController: Sendable {
     /// The socket was upgraded: its session and handler go into the channel's pipeline. The query
     /// may hold a token: it is read here and never logged (D-35). The client's address is the
     /// connection's peer, as `GatewayRequestContext.clientIP` takes it for HTTP requests.
-    func startConnection(on channel: any Channel, request head: HTTPRequestHead, logger: Logger) throws {
+    func startConnection(on channel: any Channel, request head: HTTPRequestHead, requestID: String) throws {
         let token = URI(head.uri).queryParameters["token"].map(String.init)
         let clientIP = channel.remoteAddress?.ipAddress ?? "unknown"
-        let session = WebSocketSession(core: core, limits: limits, logger: core.logger)
+        var logger = core.logger
+        logger[metadataKey: "request_id"] = .string(requestID)
+        let session = WebSocketSession(core: core, limits: limits, logger: logger)
         try channel.pipeline.syncOperations.addHandler(
             WebSocketConnectionHandler(
-                session: session, limits: limits, keepAlive: keepAlive, clientIP: clientIP, queryToken: token, logger: core.logger))
+                session: session, limits: limits, keepAlive: keepAlive, clientIP: clientIP, queryToken: token, logger: logger))
     }
 }

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
+import MessengerCore
 import NIOCore
 import NIOHTTP1
 import NIOWebSocket
@@ -50,7 +51,7 @@ struct WebSocketServerChannel: ServerChildChannel, HTTPChannelHandler {
                         case .http:
                             route.completeWith(http1.setup(channel: channel, logger: logger).map { .http($0) })
                         case .webSocketUpgrade:
-                            route.completeWith(try configureUpgrade(on: channel, logger: logger))
+                            route.completeWith(try configureUpgrade(on: channel))
                         }
                     },
                     abandon: { route.fail($0) }))
@@ -77,17 +78,24 @@ struct WebSocketServerChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     /// NIO's upgrade pipeline with the `/ws` upgrader, configured like Hummingbird's HTTP/1
-    /// pipeline (no pipelining or error handling of NIO's own, the same header limits).
-    private func configureUpgrade(on channel: any Channel, logger: Logger) throws -> EventLoopFuture<Route> {
+    /// pipeline (no pipelining or error handling of NIO's own, the same header limits). The 101
+    /// response carries the request's id as `RequestIDMiddleware` gives it to every other response,
+    /// and the socket's log lines carry it too.
+    private func configureUpgrade(on channel: any Channel) throws -> EventLoopFuture<Route> {
         let controller = controller
+        let generatedID = RequestID().description
+        let requestID = { @Sendable (head: HTTPRequestHead) in
+            head.headers.first(name: RequestLogging.header).flatMap(RequestLogging.acceptable) ?? generatedID
+        }
         let upgrader = NIOTypedWebSocketServerUpgrader<Route>(
             maxFrameSize: controller.limits.maxMessageBytes,
             shouldUpgrade: { channel, head in
-                channel.eventLoop.makeSucceededFuture(controller.serves(head) ? HTTPHeaders() : nil)
+                channel.eventLoop.makeSucceededFuture(
+                    controller.serves(head) ? HTTPHeaders([(RequestLogging.header, requestID(head))]) : nil)
             },
             upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {
-                    try controller.startConnection(on: channel, request: head, logger: logger)
+                    try controller.startConnection(on: channel, request: head, requestID: requestID(head))
                     return .webSocket
                 }
             })
