@@ -13,6 +13,10 @@
 #   USERS [10000]  CONVERSATIONS [50000]  MESSAGES [1000000]
 #   BATCH         messages per transaction [20000]
 #   SKIP_PGLOADER=1  leave pgloader out (Debian package `pgloader`)
+#   BASELINE_BIN  another migrator binary: after the usual table, PAIRS [5] first runs of it and of
+#                 MIGRATOR_BIN alternate on a fresh target each (same fixture, same machine, minutes
+#                 apart), with wall time and PostgreSQL's CPU per run: how a change is judged here,
+#                 where the machine's speed drifts by ±10 % within minutes
 #   OUT_DIR       fixture, logs, reports [a new /tmp/bench-migrator.*]
 #
 # Needs the dev services (scripts/services.sh start), sqlite3, psql, and pgloader.
@@ -100,16 +104,35 @@ recreate() {
 }
 
 # ---------------------------------------------------------------- migrator
-recreate "$TARGET_DB"
-DATABASE_URL="$BASE_URL/$TARGET_DB" MIGRATIONS_DIR="$ROOT/migrations" ENVIRONMENT=development "$GATEWAY_BIN" migrate >/dev/null 2>"$OUT_DIR/migrate.log"
 BLOB_DIR="$OUT_DIR/blobs"
 mkdir -p "$BLOB_DIR/bh-stickers/stickers"
 echo '<svg/>' > "$BLOB_DIR/bh-stickers/stickers/s01.svg"; echo '<svg/>' > "$BLOB_DIR/bh-stickers/stickers/s02.svg"
+
+# CPU seconds PostgreSQL's processes have used so far: the postmaster's reaped children (the
+# backends of finished connections) plus every live postgres process.
+postgres_cpu() {
+    local ticks=0 pid
+    for pid in $(pgrep -x postgres); do
+        ticks=$((ticks + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$ticks / $(getconf CLK_TCK)" | bc -l
+}
+
+# A first `migrator run` of binary $1 into a fresh target database, report in $2: prints its wall
+# seconds and the CPU seconds PostgreSQL spent meanwhile.
+first_run() {
+    recreate "$TARGET_DB"
+    DATABASE_URL="$BASE_URL/$TARGET_DB" MIGRATIONS_DIR="$ROOT/migrations" ENVIRONMENT=development "$GATEWAY_BIN" migrate >/dev/null 2>"$OUT_DIR/migrate.log"
+    local cpu0 t0
+    cpu0=$(postgres_cpu)
+    t0=$(now)
+    env -u S3_ENDPOINT -u S3_ACCESS_KEY -u S3_SECRET_KEY BLOB_DIR="$BLOB_DIR" "$1" run --legacy-db "$LEGACY" \
+        --database-url "$BASE_URL/$TARGET_DB" --batch-size "$BATCH" --quiet --report "$2" >"${2%.json}.log"
+    echo "$(elapsed "$t0" "$(now)") $(echo "$(postgres_cpu) - $cpu0" | bc -l)"
+}
+
 echo "migrator run ($MIGRATOR_BIN, batch $BATCH)" >&2
-t0=$(now)
-env -u S3_ENDPOINT -u S3_ACCESS_KEY -u S3_SECRET_KEY BLOB_DIR="$BLOB_DIR" "$MIGRATOR_BIN" run --legacy-db "$LEGACY" \
-    --database-url "$BASE_URL/$TARGET_DB" --batch-size "$BATCH" --quiet --report "$OUT_DIR/run.json" >"$OUT_DIR/run.log"
-MIGRATOR_SECONDS=$(elapsed "$t0" "$(now)")
+read -r MIGRATOR_SECONDS _ < <(first_run "$MIGRATOR_BIN" "$OUT_DIR/run.json")
 MIGRATOR_WRITTEN=$(python3 -c "import json,sys; print(json.load(open('$OUT_DIR/run.json'))['rows_written'])")
 echo "  $MIGRATOR_WRITTEN rows in $(printf '%.1f' "$MIGRATOR_SECONDS") s" >&2
 
@@ -158,3 +181,29 @@ $PGLOADER_LINE
 
 Outputs in $OUT_DIR
 EOF2
+
+# ---------------------------------------------------------------- A/B against BASELINE_BIN
+if [[ -n ${BASELINE_BIN:-} ]]; then
+    [[ -x $BASELINE_BIN ]] || die "BASELINE_BIN $BASELINE_BIN is not executable"
+    rows=()
+    for pair in $(seq "${PAIRS:-5}"); do
+        echo "A/B pair $pair" >&2
+        read -r base_s base_cpu < <(first_run "$BASELINE_BIN" "$OUT_DIR/ab-baseline-$pair.json")
+        read -r cand_s cand_cpu < <(first_run "$MIGRATOR_BIN" "$OUT_DIR/ab-candidate-$pair.json")
+        rows+=("$base_s $cand_s $base_cpu $cand_cpu")
+    done
+    printf '%s\n' "${rows[@]}" | python3 -c '
+import statistics, sys
+runs = [[float(x) for x in line.split()] for line in sys.stdin if line.strip()]
+print()
+print("A/B, first runs alternating on a fresh target (baseline %s, candidate %s)" % (sys.argv[1], sys.argv[2]))
+print()
+print("| pair | baseline s | candidate s | baseline PostgreSQL CPU s | candidate PostgreSQL CPU s |")
+print("|---|---|---|---|---|")
+for i, (b, c, bc, cc) in enumerate(runs, 1):
+    print("| %d | %.2f | %.2f | %.2f | %.2f |" % (i, b, c, bc, cc))
+col = lambda k: [r[k] for r in runs]
+print("| mean | %.2f | %.2f | %.2f | %.2f |" % tuple(statistics.mean(col(k)) for k in range(4)))
+print("| median | %.2f | %.2f | %.2f | %.2f |" % tuple(statistics.median(col(k)) for k in range(4)))
+' "$BASELINE_BIN" "$MIGRATOR_BIN" | tee -a "$OUT_DIR/summary.md"
+fi
