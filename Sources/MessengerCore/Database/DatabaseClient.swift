@@ -37,10 +37,8 @@ extension PostgresClient {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> sending Result
     ) async throws -> sending Result {
-        do {
-            return try await withTransaction(logger: logger, file: file, line: line, isolation: isolation, body)
-        } catch let error as PostgresTransactionError {
-            throw error.underlying
+        try await PostgresTransactionError.unwrapping {
+            try await withTransaction(logger: logger, file: file, line: line, isolation: isolation, body)
         }
     }
 }
@@ -55,15 +53,25 @@ extension PostgresConnection {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> sending Result
     ) async throws -> sending Result {
-        do {
-            return try await withTransaction(logger: logger, file: file, line: line, isolation: isolation, body)
-        } catch let error as PostgresTransactionError {
-            throw error.underlying
+        try await PostgresTransactionError.unwrapping {
+            try await withTransaction(logger: logger, file: file, line: line, isolation: isolation, body)
         }
     }
 }
 
 extension PostgresTransactionError {
+    /// Runs `transaction`, rethrowing what made it fail as itself (`underlying`).
+    static func unwrapping<Result>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ transaction: () async throws -> sending Result
+    ) async throws -> sending Result {
+        do {
+            return try await transaction()
+        } catch let error as PostgresTransactionError {
+            throw error.underlying
+        }
+    }
+
     /// What made the transaction fail, as itself.
     var underlying: any Error {
         closureError ?? beginError ?? commitError ?? self
