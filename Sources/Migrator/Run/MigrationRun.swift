@@ -81,7 +81,7 @@ public struct MigrationRun: Sendable {
         var problems = ProblemLog()
         try await target.requireSchema()
         let start = try await planStart()
-        let bulk = !options.dryRun && start.pendingMessages >= options.suspendForeignKeysAbove
+        let bulk = isBulkCopy(pendingMessages: start.pendingMessages)
         // A bulk copy's indexes are suspended and its partitions created while the plan is made
         // (one transaction, committed only when the run goes ahead): ~0.2 s for 36 months, off
         // the copy's path.
@@ -254,7 +254,7 @@ public struct MigrationRun: Sendable {
         // foreign key checks (`BulkForeignKeys`) and drops the primary key and secondary indexes
         // of messages, restoring what it dropped at the end. A killed bulk copy left them
         // dropped: keep them so for another bulk copy, restore them first otherwise.
-        let bulk = plan.pendingMessages >= options.suspendForeignKeysAbove
+        let bulk = isBulkCopy(pendingMessages: plan.pendingMessages)
         var writer = target
         if bulk {
             report.bulkForeignKeys = try await bulkForeignKeys()
@@ -263,8 +263,8 @@ public struct MigrationRun: Sendable {
             } else {
                 try await target.suspendForeignKeys()
             }
-            // Done while planning when the plan found months to create partitions for.
-            try await target.suspendMessageIndexes()
+            // The plan suspends them when it creates partitions (`preparingBulkCopy`).
+            if plan.partitions.isEmpty { try await target.suspendMessageIndexes() }
         } else {
             try await target.restoreSuspendedIndexes()
             try await target.restoreSuspendedConstraints()
@@ -297,6 +297,11 @@ public struct MigrationRun: Sendable {
             progress.finish()
         }
         try await target.advanceSequences(pastSourceIDs: highest)
+    }
+
+    /// Whether a run with this many messages to copy is a bulk copy (`Options.suspendForeignKeysAbove`).
+    func isBulkCopy(pendingMessages: Int64) -> Bool {
+        !options.dryRun && pendingMessages >= options.suspendForeignKeysAbove
     }
 
     /// The mode of this bulk copy: `auto` becomes `replicaRole` when the role may set it.

@@ -3,8 +3,8 @@ import PostgresNIO
 /// Dropping and rebuilding indexes of `messages` around a bulk copy. Every copied row costs an
 /// insertion into each B-tree of its partition; building an index once over a finished partition
 /// is a sort, several times cheaper. Suspended: the primary key (recorded with the suspended
-/// constraints and added back as a constraint, see `suspendMessagePrimaryKey`) and the secondary
-/// full indexes. Partial indexes (`sticker_id`, `file_id`) stay: few rows enter them, while
+/// constraints and added back as a constraint, see `suspendMessageIndexes(on:)`) and the
+/// secondary full indexes. Partial indexes (`sticker_id`, `file_id`) stay: few rows enter them, while
 /// building one costs a scan of every partition. Definitions come from the catalog, so they stay
 /// whatever the schema migrations made them.
 extension TargetStore {
@@ -16,7 +16,13 @@ extension TargetStore {
 
     /// `suspendMessageIndexes` inside the caller's transaction.
     func suspendMessageIndexes(on connection: PostgresConnection) async throws {
-        try await suspendMessagePrimaryKey(on: connection)
+        // The primary key too, so the copy inserts into no unique index at all: ~0.6 s of
+        // PostgreSQL's CPU per million messages, against ~0.25 s to build the keys per partition
+        // (`build(_:onPartitionOf:)`). The ids cannot collide meanwhile: each batch is COPYed once,
+        // in the transaction that moves the checkpoint past it, and the gateway draws its ids from
+        // a sequence the run has moved past the legacy ones. Adding the key back
+        // (`restoreSuspendedConstraints`) checks every row anyway, and a duplicate fails the run.
+        try await suspendConstraints(.primaryKey, of: ["messages"], on: connection)
         try await connection.query(
             """
             INSERT INTO migrator_suspended_indexes (table_name, index_name, definition)
@@ -29,27 +35,6 @@ extension TargetStore {
         for index in try await suspendedIndexes(on: connection) {
             try await connection.query(
                 PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(Self.identifier(index.name))"), logger: logger)
-        }
-    }
-
-    /// Records the primary key of `messages` with the suspended constraints and drops it (every
-    /// partition's with it), so the copy inserts into no unique index at all: ~0.6 s of
-    /// PostgreSQL's CPU per million messages, against ~0.25 s to build the keys. The ids cannot collide meanwhile: each batch is
-    /// COPYed once, in the transaction that moves the checkpoint past it, and the gateway draws
-    /// its ids from a sequence the run has moved past the legacy ones. Adding the key back
-    /// (`restoreSuspendedConstraints`) checks every row anyway, and a duplicate fails the run.
-    func suspendMessagePrimaryKey(on connection: PostgresConnection) async throws {
-        try await connection.query(
-            """
-            INSERT INTO migrator_suspended_constraints (table_name, constraint_name, definition)
-            SELECT 'messages', conname, pg_get_constraintdef(oid) FROM pg_constraint
-            WHERE conrelid = 'messages'::regclass AND contype = 'p'
-            ON CONFLICT DO NOTHING
-            """, logger: logger)
-        if let key = try await suspendedMessagePrimaryKey(on: connection) {
-            try await connection.query(
-                PostgresQuery(unsafeSQL: "ALTER TABLE messages DROP CONSTRAINT IF EXISTS \(Self.identifier(key.name))"),
-                logger: logger)
         }
     }
 
