@@ -56,8 +56,10 @@ struct MigratorResumeTests {
                      "--bulk-foreign-keys", mode,
                      "--report", migrator.workDirectory.appendingPathComponent("killed-\(attempt).json").path],
                     // A pause after each pair of batches keeps the copy going long enough to be
-                    // killed part-way; the kill still lands wherever the run is at that moment.
-                    extra: ["MIGRATOR_PAUSE_AFTER_BATCHES_MS": "100"], log: log)
+                    // killed part-way; the kill still lands wherever the run is at that moment. The
+                    // run holds 2,000 messages past the kill point, so a poll below that was
+                    // delayed on a loaded machine still finds it running (it once finished first).
+                    extra: ["MIGRATOR_PAUSE_AFTER_BATCHES_MS": "100", "MIGRATOR_HOLD_AFTER_SOURCE_ID": "\(killAt + 2_000)"], log: log)
                 var copied: Int64 = 0
                 for _ in 0..<6000 where child.isRunning {
                     copied = try await Self.scalar(client, "SELECT last_source_id FROM migrator_checkpoints WHERE source_table = 'messages'", as: Int64.self) ?? 0

@@ -69,6 +69,7 @@ struct RunCommand: AsyncParsableCommand {
         options.stopAfterMessageBatches = ProcessInfo.processInfo.environment["MIGRATOR_STOP_AFTER_BATCHES"].flatMap(Int.init)
         options.pauseAfterMessageBatches = ProcessInfo.processInfo.environment["MIGRATOR_PAUSE_AFTER_BATCHES_MS"]
             .flatMap(Int.init).map { .milliseconds($0) }
+        options.holdAfterMessageID = ProcessInfo.processInfo.environment["MIGRATOR_HOLD_AFTER_SOURCE_ID"].flatMap(Int64.init)
         let client = PostgresClient(settings: environment.database, logger: logger)
         let store = TargetStore(client: client, buckets: environment.buckets, logger: logger)
         let run = MigrationRun(

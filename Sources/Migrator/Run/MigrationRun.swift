@@ -23,6 +23,10 @@ public struct MigrationRun: Sendable {
         /// Makes `migrator run` wait this long after each pair of message batches: lets the tests
         /// kill a run part-way through a copy that would otherwise end first. Not for operators.
         public var pauseAfterMessageBatches: Duration?
+        /// Makes `migrator run` wait a minute once its message checkpoint has reached this source
+        /// id: a test that means to kill the run part-way still finds it running when its own
+        /// task was kept waiting on a loaded machine. Not for operators.
+        public var holdAfterMessageID: Int64?
 
         public init() {}
     }
@@ -478,6 +482,7 @@ public struct MigrationRun: Sendable {
                     throw MigratorFailure.interrupted(batches: batches)
                 }
                 if let pause = options.pauseAfterMessageBatches { try await Task.sleep(for: pause) }
+                if let hold = options.holdAfterMessageID, last >= hold { try await Task.sleep(for: .seconds(60)) }
                 filling.formUnion(months)
                 if let earliest = months.min() {
                     let behind = filling.filter { $0 < earliest }
